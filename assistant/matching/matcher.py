@@ -1,0 +1,181 @@
+"""Intent matching: exact template match first, fuzzy match second, `unknown` rather than a guess.
+
+Each utterance is normalised, slot values and spoken times are spotted and replaced by
+their placeholders (`{category}`, `{when}`) for the intents that use them, and the result
+is compared with that intent's templates. An exact template match scores 1.0; otherwise
+the closest expanded phrase (rapidfuzz) scores, discounted by the share of words the
+grammar has never seen. The best intent wins only if it clears a threshold and beats the
+runner-up by a margin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+
+from assistant.grammar.loader import TIME, WILDCARD, Grammar, IntentSpec
+from assistant.matching.normalize import normalize
+from assistant.matching.times import find_time
+from assistant.messages import IntentMatch
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    threshold: float = 0.80
+    """Lowest score accepted as a match."""
+    margin: float = 0.04
+    """How far the best intent must lead the runner-up of another intent."""
+    unknown_word_weight: float = 0.6
+    """How strongly words outside the grammar's vocabulary lower a fuzzy score."""
+
+
+@dataclass(frozen=True)
+class _Spot:
+    start: int
+    end: int
+    slot: str
+    value: str
+
+
+class _IntentIndex:
+    """Per-intent data prepared once: slot spotting pattern and fuzzy phrases."""
+
+    def __init__(self, spec: IntentSpec, grammar: Grammar) -> None:
+        self.spec = spec
+        self.time_slot = next((k for k, v in spec.slots.items() if v == TIME), None)
+        self.list_slots = {k: grammar.lists[v] for k, v in spec.slots.items() if v not in (TIME, WILDCARD)}
+        phrase_to_slot: dict[str, tuple[str, str]] = {}
+        for slot, slot_list in self.list_slots.items():
+            for phrase, value in slot_list.values.items():
+                phrase_to_slot.setdefault(phrase, (slot, value))
+        self.phrase_to_slot = phrase_to_slot
+        alternation = "|".join(re.escape(p) for p in sorted(phrase_to_slot, key=len, reverse=True))
+        self.spotter = re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])") if alternation else None
+        wildcard = "{" + "} {".join(k for k, v in spec.slots.items() if v == WILDCARD) + "}"
+        self.fuzzy_phrases = [p for p in spec.phrases if not any(
+            "{" + k + "}" in p for k, v in spec.slots.items() if v == WILDCARD)] if wildcard else spec.phrases
+
+    def delexicalise(self, text: str, time_spans: tuple[tuple[int, int], ...]) -> tuple[str, dict[str, str]]:
+        spots: list[_Spot] = []
+        if self.time_slot is not None:
+            spots.extend(_Spot(s, e, self.time_slot, "") for s, e in time_spans)
+        if self.spotter is not None:
+            for m in self.spotter.finditer(text):
+                if any(m.start() < s.end and s.start < m.end() for s in spots):
+                    continue
+                slot, value = self.phrase_to_slot[m.group(0)]
+                spots.append(_Spot(m.start(), m.end(), slot, value))
+        if not spots:
+            return text, {}
+        spots.sort(key=lambda s: s.start)
+        out: list[str] = []
+        slots: dict[str, str] = {}
+        pos = 0
+        for spot in spots:
+            out.append(text[pos:spot.start])
+            placeholder = "{" + spot.slot + "}"
+            # several time fragments ("friday ... at 7") become a single {when}
+            if not (spot.slot == self.time_slot and out and "".join(out).rstrip().endswith(placeholder)):
+                out.append(placeholder)
+            if spot.value:
+                slots.setdefault(spot.slot, spot.value)
+            pos = spot.end
+        out.append(text[pos:])
+        return " ".join("".join(out).split()), slots
+
+
+class Matcher:
+    """Recognise intents in text. Build once; `recognize*` are pure and thread-safe."""
+
+    def __init__(self, grammar: Grammar, settings: MatchSettings | None = None) -> None:
+        self.grammar = grammar
+        self.settings = settings or MatchSettings()
+        self._indexes = [_IntentIndex(spec, grammar) for spec in grammar.intents.values()]
+        self._vocabulary = grammar.vocabulary() | _TIME_WORDS
+
+    def recognize_all(self, text: str, now: datetime | None = None) -> list[IntentMatch]:
+        """Every intent's best reading of `text`, highest score first."""
+        norm = normalize(text)
+        if not norm:
+            return []
+        now = now or datetime.now().astimezone()
+        time_match = find_time(norm, now)
+        spans = time_match.spans if time_match else ()
+        words = norm.split()
+        unknown_share = sum(w not in self._vocabulary for w in words) / len(words)
+        results: list[IntentMatch] = []
+        for index in self._indexes:
+            delex, slots = index.delexicalise(norm, spans)
+            match = self._exact(index, delex, slots, text)
+            if match is None:
+                match = self._fuzzy(index, delex, slots, text, unknown_share)
+            if match is None:
+                continue
+            if index.time_slot is not None and "{" + index.time_slot + "}" in delex and time_match:
+                extra = {"when": time_match.when_iso}
+                if time_match.rrule:
+                    extra["rrule"] = time_match.rrule
+                match = IntentMatch(match.intent, {**match.slots, **extra}, match.score, text, match.template)
+            results.append(match)
+        results.sort(key=lambda m: m.score, reverse=True)
+        return results
+
+    def recognize(self, text: str, now: datetime | None = None) -> IntentMatch | None:
+        """The best match if it clears the threshold and the margin, else None."""
+        ranked = self.recognize_all(text, now)
+        if not ranked:
+            return None
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score < self.settings.threshold:
+            return None
+        if best.score < 1.0 and best.score - runner_up < self.settings.margin:
+            return None
+        return best
+
+    def recognize_best(self, text: str, now: datetime | None = None) -> IntentMatch:
+        """Like `recognize`, but answers `unknown` instead of None."""
+        return self.recognize(text, now) or IntentMatch(UNKNOWN, {}, 0.0, text)
+
+    def _exact(self, index: _IntentIndex, delex: str, slots: dict[str, str], text: str) -> IntentMatch | None:
+        subject = delex + " "
+        best: tuple[int, IntentMatch] | None = None
+        for sentence in index.spec.sentences:
+            m = sentence.pattern.fullmatch(subject)
+            if m is None:
+                continue
+            found = dict(slots)
+            found.update(sentence.fixed_slots)
+            for group, value in m.groupdict().items():
+                if value:
+                    found.setdefault(group.split("__")[0], value.strip())
+            literal = len(subject) - sum(len(v) for v in m.groupdict().values() if v)
+            if best is None or literal > best[0]:
+                best = (literal, IntentMatch(index.spec.name, found, 1.0, text, sentence.template))
+        return best[1] if best else None
+
+    def _fuzzy(self, index: _IntentIndex, delex: str, slots: dict[str, str], text: str,
+               unknown_share: float) -> IntentMatch | None:
+        if not index.fuzzy_phrases:
+            return None
+        hit = process.extractOne(delex, index.fuzzy_phrases, scorer=fuzz.ratio)
+        if hit is None:
+            return None
+        score = hit[1] / 100.0 * (1.0 - self.settings.unknown_word_weight * unknown_share)
+        placeholders = set(re.findall(r"\{(\w+)\}", hit[0]))
+        kept = {k: v for k, v in slots.items() if k in placeholders}
+        return IntentMatch(index.spec.name, kept, score, text)
+
+
+_TIME_WORDS = frozenset(
+    "am pm oclock noon midday midnight tonight today tomorrow morning afternoon evening night every "
+    "daily weekly monthly nightly weekday weekdays weekend week month minutes minute hours hour days "
+    "day weeks half quarter past in at on by around next this coming the of a an and monday tuesday "
+    "wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december".split()
+)
