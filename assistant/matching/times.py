@@ -18,6 +18,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
+MAX_AHEAD = timedelta(days=3660)
+"""Relative times further out than ten years are not reminders anyone means."""
 PART_OF_DAY_HOUR = {"morning": 9, "afternoon": 15, "evening": 19, "night": 21, "tonight": 21}
 
 _WD = "|".join(WEEKDAYS)
@@ -100,7 +102,7 @@ def _find(text: str) -> list[tuple[str, re.Match[str]]]:
 def _apply(kind: str, m: re.Match[str], parts: _Parts, now: datetime) -> None:
     g = m.groupdict()
     if kind == "relative":
-        n = int(g["n"]) if g["n"] else (1 if g["a"] else (2 if "couple" in (g["few"] or "") else 3))
+        n = min(int(g["n"]), 10**6) if g["n"] else (1 if g["a"] else (2 if "couple" in (g["few"] or "") else 3))
         unit = g["unit"].rstrip("s")
         unit = {"min": "minute"}.get(unit, unit)
         amount = n + (0.5 if g["half"] else 0)
@@ -247,7 +249,9 @@ def _resolve(parts: _Parts, now: datetime) -> datetime:
     candidate = _local(today, hour, minute, tz)
     if candidate <= now and not parts.today_said:
         # "at noon" said after noon, or "at 8 am" said at nine: the next one is tomorrow.
-        candidate = _local(today + timedelta(days=1), hour, minute, tz)
+        tomorrow = today + timedelta(days=1)
+        hour, minute = _hour24(parts, False, now, tomorrow, tz)
+        candidate = _local(tomorrow, hour, minute, tz)
     return candidate
 
 
@@ -264,5 +268,10 @@ def find_time(text: str, now: datetime) -> TimeMatch | None:
         _apply(kind, m, parts, now)
     if kinds <= {"date"} and parts.day is None:
         return None
-    when = _resolve(parts, now)
+    if parts.relative is not None and parts.relative > MAX_AHEAD:
+        return None
+    try:
+        when = _resolve(parts, now)
+    except (OverflowError, ValueError):
+        return None  # a date past the calendar's end: not a time anyone means
     return TimeMatch(tuple(m.span() for _, m in found), when, _rrule(parts))
