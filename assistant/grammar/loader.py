@@ -62,6 +62,8 @@ class IntentSpec:
     """Slot name -> list name, or the kinds `time` / `wildcard`."""
     sentences: tuple[Sentence, ...]
     """Every template sentence of the intent."""
+    cues: tuple[re.Pattern[str], ...] = ()
+    """Phrases that signal the intent wherever they appear in a longer utterance."""
 
     @property
     def phrases(self) -> list[str]:
@@ -161,10 +163,37 @@ def _load_intent(
             if slot not in slots:
                 raise GrammarError(f"{path.name}: {name}: {text!r}: fixed slot {slot} not declared")
         sentences.append(Sentence(text, tuple(phrases), pattern, {k: str(v) for k, v in fixed.items()}))
-    spec = IntentSpec(name, {k: str(v) for k, v in slots.items()}, tuple(sentences))
+    cues = tuple(_compile_cue(path, name, text, rules, slots) for text in data.get("cues") or [])
+    spec = IntentSpec(name, {k: str(v) for k, v in slots.items()}, tuple(sentences), cues)
     if len(spec.phrases) > MAX_PHRASES_PER_INTENT:
         raise GrammarError(f"{path.name}: {name}: {len(spec.phrases)} phrases, over {MAX_PHRASES_PER_INTENT}")
     return spec
+
+
+CUE_GAP = " ... "
+"""In a cue, stands for up to CUE_GAP_WORDS words of anything."""
+CUE_GAP_WORDS = 5
+
+
+def _compile_cue(path: Path, name: str, text: Any, rules: dict[str, Sequence],
+                 slots: dict[str, str]) -> re.Pattern[str]:
+    """A cue is a template searched for inside the utterance; ` ... ` skips a few words."""
+    if not isinstance(text, str) or not text.strip():
+        raise GrammarError(f"{path.name}: {name}: a cue must be a template string")
+    parts: list[str] = []
+    try:
+        for n, part in enumerate(text.split(CUE_GAP)):
+            tree = parse_template(part.strip())
+            if n:
+                parts.append(f"(?P<gap__{n}>(?:\\S+ ){{0,{CUE_GAP_WORDS}}}?)")
+            parts.append(to_regex(tree, rules, frozenset()))
+            for phrase in expand(tree, rules, 50):
+                for word in phrase.split():
+                    if word.startswith("{") and slots.get(word[1:-1]) in (None, WILDCARD):
+                        raise GrammarError(f"{path.name}: {name}: cue {text!r}: slot {word} cannot be in a cue")
+        return re.compile("(?<![^ ])" + "".join(parts))
+    except (TemplateError, re.error) as exc:
+        raise GrammarError(f"{path.name}: {name}: cue {text!r}: {exc}") from exc
 
 
 def load_grammar(directory: Path | None = None) -> Grammar:

@@ -32,6 +32,12 @@ class MatchSettings:
     """How far the best intent must lead the runner-up of another intent."""
     unknown_word_weight: float = 0.6
     """How strongly words outside the grammar's vocabulary lower a fuzzy score."""
+    word_weight: float = 0.5
+    """Share of a fuzzy score that compares whole words rather than characters."""
+    cue_base: float = 0.84
+    """Score of an intent cue found in an utterance it covers barely at all."""
+    cue_coverage_weight: float = 0.15
+    """Added in proportion to the share of the utterance's words the cue covers."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,11 @@ class _IntentIndex:
         spots.sort(key=lambda s: s.start)
         out: list[str] = []
         slots: dict[str, str] = {}
+        # When a slot is named twice ("burnt out ... look after myself"), the longer, more
+        # specific phrase wins; on a tie, the first.
+        for spot in sorted(spots, key=lambda s: (-len(text[s.start:s.end].split()), s.start)):
+            if spot.value:
+                slots.setdefault(spot.slot, spot.value)
         pos = 0
         for spot in spots:
             out.append(text[pos:spot.start])
@@ -82,8 +93,6 @@ class _IntentIndex:
             # several time fragments ("friday ... at 7") become a single {when}
             if not (spot.slot == self.time_slot and out and "".join(out).rstrip().endswith(placeholder)):
                 out.append(placeholder)
-            if spot.value:
-                slots.setdefault(spot.slot, spot.value)
             pos = spot.end
         out.append(text[pos:])
         return " ".join("".join(out).split()), slots
@@ -113,7 +122,9 @@ class Matcher:
             delex, slots = index.delexicalise(norm, spans)
             match = self._exact(index, delex, slots, text)
             if match is None:
-                match = self._fuzzy(index, delex, slots, text, unknown_share)
+                fuzzy = self._fuzzy(index, delex, slots, text, unknown_share)
+                cued = self._cued(index, delex, slots, text)
+                match = max((m for m in (fuzzy, cued) if m is not None), key=lambda m: m.score, default=None)
             if match is None:
                 continue
             if index.time_slot is not None and "{" + index.time_slot + "}" in delex and time_match:
@@ -163,13 +174,37 @@ class Matcher:
                unknown_share: float) -> IntentMatch | None:
         if not index.fuzzy_phrases:
             return None
-        hit = process.extractOne(delex, index.fuzzy_phrases, scorer=fuzz.ratio)
-        if hit is None:
+        hits = process.extract(delex, index.fuzzy_phrases, scorer=fuzz.ratio, limit=5)
+        if not hits:
             return None
-        score = hit[1] / 100.0 * (1.0 - self.settings.unknown_word_weight * unknown_share)
-        placeholders = set(re.findall(r"\{(\w+)\}", hit[0]))
+        # Characters forgive a misheard ending ("reminder" / "reminders"); words stop one
+        # changed word in a short phrase ("how are you" / "who are you") from passing.
+        words = delex.split()
+        blended = [((1 - self.settings.word_weight) * h[1] + self.settings.word_weight
+                    * fuzz.ratio(words, h[0].split())) / 100.0 for h in hits]
+        best = max(range(len(hits)), key=blended.__getitem__)
+        score = blended[best] * (1.0 - self.settings.unknown_word_weight * unknown_share)
+        placeholders = set(re.findall(r"\{(\w+)\}", hits[best][0]))
         kept = {k: v for k, v in slots.items() if k in placeholders}
         return IntentMatch(index.spec.name, kept, score, text)
+
+    def _cued(self, index: _IntentIndex, delex: str, slots: dict[str, str], text: str) -> IntentMatch | None:
+        # A cue is strong evidence wherever it sits in a long, chatty utterance; the more of
+        # the utterance it explains, the surer the match.
+        subject = delex + " "
+        total = len(subject.split())
+        covered = 0
+        for cue in index.spec.cues:
+            m = cue.search(subject)
+            if m is None:
+                continue
+            gaps = sum(len(v.split()) for k, v in m.groupdict().items() if k.startswith("gap__") and v)
+            covered = max(covered, len(m.group(0).split()) - gaps)
+        if not covered:
+            return None
+        score = self.settings.cue_base + self.settings.cue_coverage_weight * min(1.0, covered / total)
+        kept = {k: v for k, v in slots.items() if index.spec.slots.get(k) not in (TIME, WILDCARD)}
+        return IntentMatch(index.spec.name, kept, round(score, 4), text)
 
 
 _TIME_WORDS = frozenset(

@@ -35,7 +35,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("relative_half", re.compile(r"\bin (?:half an hour|a half hour|half hour)\b")),
     ("recur", re.compile(
         rf"\b(?:every (?:single )?(?P<every>day|morning|afternoon|evening|night|weekday|weekend|week|month|"
-        rf"other day|(?:{_WD}))|(?P<adv>daily|nightly|weekly|monthly)|each (?P<each>day|morning|afternoon|"
+        rf"other day|(?:{_WD})(?: (?P<rpod>morning|afternoon|evening|night))?)|(?P<adv>daily|nightly|weekly|monthly)|each (?P<each>day|morning|afternoon|"
         rf"evening|night|week)|on (?P<plural>(?:{_WD}))s|on weekdays|weekday mornings|weeknights)\b")),
     ("date", re.compile(
         rf"\b(?:on )?(?:the )?(?:(?P<mon>{_MON}) (?:the )?{_ORD}|{_ORD.replace('<d>', '<d2>')} of (?P<mon2>{_MON}))\b")),
@@ -91,7 +91,13 @@ def _find(text: str) -> list[tuple[str, re.Match[str]]]:
     found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+        matches = list(pattern.finditer(text))
+        if kind == "recur" and len(matches) > 1:
+            # One recurrence per reminder: "every tuesday" says it, the "weekly" in
+            # "our weekly check in" is part of the message.
+            explicit = [m for m in matches if not m.group("adv")]
+            matches = explicit[:1] or matches[:1]
+        for m in matches:
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
             found.append((kind, m))
@@ -129,8 +135,10 @@ def _apply(kind: str, m: re.Match[str], parts: _Parts, now: datetime) -> None:
                 parts.pod = "morning"
             elif word == "weeknights":
                 parts.pod = "evening"
-        elif word in WEEKDAYS:
-            parts.freq, parts.byday = "WEEKLY", (WEEKDAYS.index(word),)
+        elif word.split()[0] in WEEKDAYS:
+            parts.freq, parts.byday = "WEEKLY", (WEEKDAYS.index(word.split()[0]),)
+            if g.get("rpod"):
+                parts.pod = g["rpod"]
     elif kind == "date":
         month = g["mon"] or g["mon2"]
         day_num = int(g["d"] or g["d2"])
