@@ -128,10 +128,6 @@ class LoveQuiz:
             return [self.ask()]
         return self.results()
 
-    @property
-    def done(self) -> bool:
-        return self.index + 1 >= len(self.catalogue.quiz) and self.answerer == 0 and sum(self.tallies[1].values()) > 0
-
     def primary(self, partner: int) -> list[str]:
         """The love language(s) with the most answers for a partner (several on a tie)."""
         tally = self.tallies[partner]

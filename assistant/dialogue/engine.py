@@ -17,11 +17,11 @@ from rapidfuzz import fuzz
 from assistant.catalogue.model import Catalogue, Item
 from assistant.clock import Clock
 from assistant.dialogue.activities import CheckInWalkthrough, LoveQuiz, fill_names
-from assistant.dialogue.phrasing import ensure_sentence, join_words, schedule_phrase
+from assistant.dialogue.phrasing import count_phrase, ensure_sentence, join_words, schedule_phrase
 from assistant.dialogue.picker import ItemPicker
 from assistant.matching.matcher import UNKNOWN, Matcher
 from assistant.matching.normalize import normalize
-from assistant.matching.times import find_time
+from assistant.matching.times import find_past_day, find_time
 from assistant.messages import IntentMatch, Reminder, Reply
 from assistant.storage.database import Store
 
@@ -391,7 +391,8 @@ class Dialogue:
     def _log_date(self, match: IntentMatch) -> list[Reply]:
         kind = match.slots.get("kind", "date")
         now = self.clock.now()
-        self.store.add_event(kind, now)
+        # "we went out last night" counts from when it happened, not from when it was said
+        self.store.add_event(kind, find_past_day(normalize(match.text), now) or now)
         month = [e for e in self.store.events([kind]) if (e.at.year, e.at.month) == (now.year, now.month)]
         word = RHYTHM_WORDS[kind]
         times = "the first" if len(month) == 1 else f"number {len(month)}"
@@ -413,8 +414,8 @@ class Dialogue:
         month_start = now.replace(day=1, hour=0, minute=0, second=0)
         check_ins = len(self.store.events(["check_in"], month_start))
         week = len(self.store.events(["gratitude"], now - timedelta(days=7)))
-        parts.append(f"{check_ins} check-in{'s' if check_ins != 1 else ''} this month, and "
-                     f"{week} gratitude prompt{'s' if week != 1 else ''} this week.")
+        parts.append(f"{count_phrase(check_ins, 'check-in')} this month, and "
+                     f"{count_phrase(week, 'gratitude prompt')} this week.")
         return [Reply(" ".join(parts))]
 
     # controls ---------------------------------------------------------------------------

@@ -76,3 +76,10 @@ def ensure_sentence(text: str) -> str:
     """Text ending with sentence punctuation, so joined replies read naturally."""
     text = text.strip()
     return text if not text or text[-1] in ".?!" else text + "."
+
+
+def count_phrase(count: int, noun: str) -> str:
+    """"no check-ins", "1 check-in", "3 check-ins"."""
+    if count == 0:
+        return f"no {noun}s"
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -283,3 +283,25 @@ def find_time(text: str, now: datetime) -> TimeMatch | None:
     except (OverflowError, ValueError):
         return None  # a date past the calendar's end: not a time anyone means
     return TimeMatch(tuple(m.span() for _, m in found), when, _rrule(parts))
+
+
+_PAST = re.compile(
+    rf"\b(?:(?P<yesterday>yesterday|last night)|(?P<n>\d+) days ago|(?P<week>last week)|"
+    rf"(?P<weekend>last weekend|at the weekend|on the weekend)|(?:on |last )(?P<wd>{_WD}))\b")
+
+
+def find_past_day(text: str, now: datetime) -> datetime | None:
+    """When something already happened: "last night", "3 days ago", "on saturday"; None if unsaid."""
+    m = _PAST.search(text)
+    if m is None:
+        return None
+    if m.group("yesterday"):
+        days = 1
+    elif m.group("n"):
+        days = min(int(m.group("n")), 3650)
+    elif m.group("week"):
+        days = 7
+    else:
+        target = 5 if m.group("weekend") else WEEKDAYS.index(m.group("wd"))
+        days = (now.weekday() - target) % 7 or 7
+    return now - timedelta(days=days)
