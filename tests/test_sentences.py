@@ -18,15 +18,15 @@ DEFAULT_NOW = "2026-11-23T10:00:00"
 ZONE = ZoneInfo("Europe/London")
 
 
-def load_cases() -> list[Any]:
+def load_cases(directory: Path = SENTENCE_DIR) -> list[Any]:
     cases = []
-    for path in sorted(SENTENCE_DIR.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         now = str(data.get("now") or DEFAULT_NOW)
         for entry in data["sentences"]:
             if isinstance(entry, str):
                 entry = {"text": entry}
-            expected = {k: str(v) for k, v in (entry.get("slots") or {}).items()}
+            expected = {str(k): str(v) for k, v in (entry.get("slots") or {}).items()}
             cases.append(pytest.param(str(entry["text"]), str(data["intent"]), expected, now,
                                       id=f"{path.stem}:{entry['text'][:50]}"))
     return cases

@@ -38,7 +38,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"other day|(?:{_WD})(?: (?P<rpod>morning|afternoon|evening|night))?)|(?P<adv>daily|nightly|weekly|monthly)|each (?P<each>day|morning|afternoon|"
         rf"evening|night|week)|on (?P<plural>(?:{_WD}))s|on weekdays|weekday mornings|weeknights)\b")),
     ("date", re.compile(
-        rf"\b(?:on )?(?:the )?(?:(?P<mon>{_MON}) (?:the )?{_ORD}|{_ORD.replace('<d>', '<d2>')} of (?P<mon2>{_MON}))\b")),
+        rf"\b(?:on )?(?:the )?(?:(?P<mon>{_MON}) (?:the )?{_ORD}|{_ORD.replace('<d>', '<d2>')} (?:of )?(?P<mon2>{_MON}))\b")),
     ("day", re.compile(
         rf"\b(?:the day after tomorrow|tomorrow(?: {_PART})?|today|tonight|this {_PART.replace('<pod>', '<pod3>')}|"
         rf"(?:on |this |next |this coming |coming )?(?P<wd>{_WD})(?: {_PART.replace('<pod>', '<pod2>')})?|"
