@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_sentences import SENTENCE_DIR, comparable, load_cases  # noqa: E402
 
 ZONE = ZoneInfo("Europe/London")
-HELDOUT_DIR = ROOT / "benchmarks" / "heldout"
+HELDOUT_DIRS = sorted((ROOT / "benchmarks").glob("heldout*"))
 
 
 @dataclass
@@ -83,11 +83,11 @@ def main() -> int:
     cold = time.perf_counter() - started
 
     golden = load_cases(SENTENCE_DIR)
-    heldout = load_cases(HELDOUT_DIR)
+    sets = [("golden", golden)] + [(d.name, load_cases(d)) for d in HELDOUT_DIRS]
     latencies: list[float] = []
     for _ in range(3):
         latencies.clear()
-        for case in golden + heldout:
+        for case in [c for _, cases in sets for c in cases]:
             text, _, _, now = case.values
             when = datetime.fromisoformat(now).replace(tzinfo=ZONE)
             t0 = time.perf_counter()
@@ -100,7 +100,7 @@ def main() -> int:
 
     rows: list[tuple[str, str, str]] = []
     misses: list[str] = []
-    for label, cases in (("golden", golden), ("held-out", heldout)):
+    for label, cases in sets:
         s = score(matcher, cases, label)
         misses += s.misses
         rows += [
