@@ -50,5 +50,6 @@ def build_app(settings: Settings, clock: Clock | None = None, rng: random.Random
     matcher = make_matcher(settings)
     catalogue = load_catalogue()
     store = Store.open(settings.data_dir / DB_NAME)
-    dialogue = Dialogue(matcher, catalogue, store, clock, settings.partners, rng)
+    dialogue = Dialogue(matcher, catalogue, store, clock, settings.partners, rng,
+                        settings.quiet_hours, settings.turn_seconds)
     return App(settings, clock, matcher, catalogue, store, dialogue)

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import select
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from assistant.catalogue.loader import CatalogueError
-from assistant.clock import FakeClock, local_zone, parse_now
+from assistant.clock import Clock, FakeClock, SystemClock, local_zone, parse_now
+from assistant.dialogue.phrasing import schedule_phrase
 from assistant.grammar.loader import GrammarError
+from assistant.messages import Reminder, Reply
+from assistant.reminders.delivery import ReminderDesk
+from assistant.reminders.from_text import ReminderInputError, reminder_from_match
+from assistant.reminders.schedule import RecurrenceError
 from assistant.settings import ConfigError, Settings, load_settings
-from assistant.storage.database import StoreError, forget
+from assistant.storage.database import DB_NAME, Store, StoreError, forget
 
 EXIT_USAGE = 2
+TICK_SECONDS = 1.0
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -34,6 +44,20 @@ def _build_parser() -> argparse.ArgumentParser:
     f.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     sub.add_parser("start", help="start the assistant (what `make run` does)")
+
+    r = sub.add_parser("reminders", help="add, list, cancel and deliver reminders")
+    rsub = r.add_subparsers(dest="action", required=True)
+    ra = rsub.add_parser("add", help="store a reminder from words, e.g. 'remind me every evening at eight to thank her'")
+    ra.add_argument("text", nargs="+")
+    ra.add_argument("--now", help="ISO 8601 time to read the words against")
+    rl = rsub.add_parser("list", help="active reminders, soonest first")
+    rl.add_argument("--json", action="store_true", help="one JSON object per reminder")
+    rl.add_argument("--now", help="ISO 8601 time to phrase times against")
+    rc = rsub.add_parser("cancel", help="cancel one reminder by id, or all")
+    rc.add_argument("which", help="a reminder id, or all")
+    rd = rsub.add_parser("due", help="deliver every reminder due now that was not delivered yet")
+    rd.add_argument("--now", help="ISO 8601 time to deliver as of")
+    rd.add_argument("--json", action="store_true", help="one JSON object per delivery")
     return parser
 
 
@@ -57,37 +81,148 @@ def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _report_recovery(store: Store) -> None:
+    if store.recovered_from is not None:
+        print(f"Your saved data could not be read, so it was moved to {store.recovered_from} "
+              "and a fresh start was made.", file=sys.stderr)
+
+
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.app import build_app
 
     clock = FakeClock(parse_now(args.now, local_zone(settings.timezone))) if args.now else None
     app = build_app(settings, clock)
-    if app.store.recovered_from is not None:
-        print(f"Your saved data could not be read, so it was moved to {app.store.recovered_from} "
-              "and a fresh start was made.", file=sys.stderr)
+    _report_recovery(app.store)
     interactive = sys.stdin.isatty()
+
+    def say(reply: Reply) -> None:
+        print(reply.text, flush=True)
+
     try:
         for reply in app.dialogue.greeting():
-            print(reply.text, flush=True)
-        while True:
-            if interactive:
-                print("you> ", end="", flush=True)
-            line = sys.stdin.readline()
-            if not line:
-                break
+            say(reply)
+        app.dialogue.tick(say)
+        for line in _lines_with_ticks(sys.stdin, lambda: app.dialogue.tick(say), interactive):
             text = line.strip()
             if text.lower() in ("quit", "exit", "bye", "goodbye") and app.dialogue.activity is None:
-                print("Goodbye. Look after each other.")
+                say(Reply("Goodbye. Look after each other."))
                 break
-            if not text:
-                continue
-            for reply in app.dialogue.handle(text):
-                print(reply.text, flush=True)
+            if text:
+                for reply in app.dialogue.handle(text):
+                    say(reply)
     except KeyboardInterrupt:
         print()
     finally:
         app.close()
     return 0
+
+
+def _lines_with_ticks(stream: TextIO, tick: Callable[[], None], prompt: bool) -> Iterator[str]:
+    """Lines typed by the couple; while none comes, `tick` runs about once a second so that
+    reminders and check-in timers keep time."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        # not a real file (an in-memory stream): nothing to wait on, tick between lines
+        for line in stream:
+            tick()
+            yield line
+        return
+    buffered = ""
+    while True:
+        if prompt:
+            print("you> ", end="", flush=True)
+        while "\n" not in buffered:
+            ready, _, _ = select.select([stream], [], [], TICK_SECONDS)
+            if not ready:
+                tick()
+                continue
+            chunk = os.read(fd, 4096).decode("utf-8", errors="replace")
+            if not chunk:
+                if buffered:
+                    yield buffered
+                return
+            buffered += chunk
+        line, buffered = buffered.split("\n", 1)
+        yield line
+
+
+def _cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
+    tz = local_zone(settings.timezone)
+    clock = FakeClock(parse_now(args.now, tz)) if getattr(args, "now", None) else SystemClock(tz)
+    store = Store.open(settings.data_dir / DB_NAME)
+    _report_recovery(store)
+    try:
+        return REMINDER_ACTIONS[args.action](args, settings, store, clock)
+    finally:
+        store.close()
+
+
+def _reminder_json(reminder: Reminder) -> dict[str, object]:
+    return {"id": reminder.id, "when": reminder.when, "rrule": reminder.rrule, "message": reminder.message}
+
+
+def _reminders_add(args: argparse.Namespace, settings: Settings, store: Store, clock: Clock) -> int:
+    from assistant.app import make_matcher
+
+    now = clock.now()
+    match = make_matcher(settings).recognize_best(" ".join(args.text), now)
+    try:
+        new = reminder_from_match(match, now)
+    except (ReminderInputError, RecurrenceError) as exc:
+        print(f"reconnect: {exc}", file=sys.stderr)
+        return 1
+    kind = "gratitude" if "gratitude" in new.message else "say"
+    reminder = store.add_reminder(new.local_when, new.rrule, new.message, now, kind)
+    print(json.dumps(_reminder_json(reminder), ensure_ascii=False))
+    return 0
+
+
+def _reminders_list(args: argparse.Namespace, settings: Settings, store: Store, clock: Clock) -> int:
+    now = clock.now()
+    for reminder in store.reminders():
+        if args.json:
+            print(json.dumps(_reminder_json(reminder), ensure_ascii=False))
+        else:
+            when = datetime.fromisoformat(reminder.when).replace(tzinfo=now.tzinfo)
+            print(f"{reminder.id}  {schedule_phrase(when, reminder.rrule, now)}: {reminder.message}")
+    return 0
+
+
+def _reminders_cancel(args: argparse.Namespace, settings: Settings, store: Store, clock: Clock) -> int:
+    active = store.reminders()
+    if args.which == "all":
+        targets = [r.id for r in active]
+    elif args.which.isdigit() and int(args.which) in {r.id for r in active}:
+        targets = [int(args.which)]
+    else:
+        print(f"reconnect: no active reminder with id {args.which!r}; see: reconnect reminders list",
+              file=sys.stderr)
+        return 1
+    count = store.cancel_reminders(targets)
+    print(f"Cancelled {count} reminder{'s' if count != 1 else ''}.")
+    return 0
+
+
+def _reminders_due(args: argparse.Namespace, settings: Settings, store: Store, clock: Clock) -> int:
+    desk = ReminderDesk(store, clock, settings.quiet_hours)
+    desk.collect()
+    for announcement in desk.pending():
+        delivery = announcement.delivery
+        if args.json:
+            print(json.dumps({"delivery": delivery.id, "id": delivery.reminder.id, "when": delivery.occurrence,
+                              "rrule": delivery.reminder.rrule, "message": delivery.reminder.message,
+                              "missed": delivery.missed, "said": " ".join(r.text for r in announcement.replies)},
+                             ensure_ascii=False), flush=True)
+        else:
+            print(" ".join(r.text for r in announcement.replies), flush=True)
+        desk.said(announcement)
+    return 0
+
+
+REMINDER_ACTIONS: dict[str, Callable[[argparse.Namespace, Settings, Store, Clock], int]] = {
+    "add": _reminders_add, "list": _reminders_list, "cancel": _reminders_cancel, "due": _reminders_due,
+}
 
 
 def _cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,7 +243,8 @@ def _cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return _cmd_chat(args, settings)
 
 
-COMMANDS = {"parse": _cmd_parse, "chat": _cmd_chat, "forget": _cmd_forget, "start": _cmd_start}
+COMMANDS = {"parse": _cmd_parse, "chat": _cmd_chat, "forget": _cmd_forget, "start": _cmd_start,
+            "reminders": _cmd_reminders}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

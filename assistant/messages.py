@@ -52,6 +52,10 @@ class Reply:
     """True when the assistant asked something and keeps listening for the answer."""
     item_id: str | None = None
     """Catalogue item spoken, if any."""
+    chime: bool = False
+    """Play a short soft chime before the words (reminders)."""
+    clip: str | None = None
+    """A recording of the couple's own words to play after the text, if one was kept."""
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,7 @@ class Reminder:
     """What to say when it is due."""
     created: str = ""
     """When it was made, ISO 8601."""
+    kind: str = "say"
+    """say: speak the message; gratitude: speak a fresh gratitude prompt (the daily ritual)."""
+    clip: str | None = None
+    """File name of the speaker's own recorded words, in the data dir's clips folder."""

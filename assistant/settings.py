@@ -48,6 +48,8 @@ class Settings:
     """IANA zone name; None means the system's."""
     match: MatchSettings = field(default_factory=MatchSettings)
     """Matcher thresholds."""
+    turn_seconds: int | None = None
+    """Length of each speaker's turn in a check-in; None keeps the script's own."""
 
 
 def default_data_dir() -> Path:
@@ -100,4 +102,12 @@ def load_settings(config_path: Path | None = None, data_dir: Path | None = None)
         rate=int(_expect(raw, "rate", int, path) or settings.rate),
         timezone=_expect(raw, "timezone", str, path),
         match=match,
+        turn_seconds=_turn_seconds(raw, path),
     )
+
+
+def _turn_seconds(raw: dict[str, Any], path: Path) -> int | None:
+    value = _expect(raw, "turn_seconds", int, path)
+    if value is not None and not 15 <= value <= 1800:
+        raise ConfigError(f"{path}: turn_seconds should be between 15 and 1800")
+    return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from assistant.catalogue.model import Catalogue, CheckInScript, CheckInStep, QuizItem
 from assistant.messages import Reply
@@ -26,7 +27,10 @@ def fill_names(text: str, first: str, second: str) -> str:
 
 @dataclass
 class CheckInWalkthrough:
-    """Steps through a check-in script one "next" at a time."""
+    """Steps through a check-in script, timing each speaker's turn.
+
+    Only positions and times are kept here; nothing the partners say is ever stored.
+    """
 
     script: CheckInScript
     """The daily or weekly script."""
@@ -36,6 +40,16 @@ class CheckInWalkthrough:
     """Name of the other partner."""
     index: int = 0
     """The step being spoken."""
+    turn_seconds: int | None = None
+    """Overrides the script's turn length when set (from config)."""
+    started: datetime | None = None
+    """When the current timed turn began; None when the step is not a turn."""
+    paused_at: datetime | None = None
+    """When the couple said pause; None while running."""
+    extra_seconds: int = 0
+    """Time added to this turn by "more time"."""
+    warned: bool = False
+    """Whether "thirty seconds left" was said for this turn."""
 
     @property
     def step(self) -> CheckInStep:
@@ -45,23 +59,53 @@ class CheckInWalkthrough:
     def finished(self) -> bool:
         return self.index >= len(self.script.steps) - 1
 
-    def say_step(self) -> Reply:
+    def turn_length(self) -> int:
+        """Seconds the current turn lasts, with any time added; 0 for an untimed step."""
+        if self.step.role != "turn":
+            return 0
+        return (self.turn_seconds or self.step.seconds) + self.extra_seconds
+
+    def say_step(self, now: datetime | None = None) -> Reply:
+        """The current step's words; starts its timer when it is a turn."""
         step = self.step
         text = fill_names(step.text, self.first, self.second)
+        self.started = now if step.role == "turn" else None
+        self.paused_at, self.extra_seconds, self.warned = None, 0, False
         if step.role == "turn":
-            minutes = step.seconds // 60
-            span = f"{minutes} minutes" if minutes > 1 else f"{step.seconds} seconds"
+            seconds = self.turn_length()
+            span = f"{seconds // 60} minutes" if seconds >= 120 else (
+                "a minute" if seconds >= 60 else f"{seconds} seconds")
             text += f" Take about {span}, and say next when you are done."
         elif not self.finished:
             text += " Say next when you are ready."
         return Reply(text, expects_answer=not self.finished)
 
-    def advance(self) -> Reply | None:
+    def advance(self, now: datetime | None = None) -> Reply | None:
         """The next step's reply, or None when the script is over."""
         if self.finished:
             return None
         self.index += 1
-        return self.say_step()
+        return self.say_step(now)
+
+    def remaining(self, now: datetime) -> float | None:
+        """Seconds left in a running turn; None when no turn is being timed."""
+        if self.started is None:
+            return None
+        end = self.paused_at or now
+        return self.turn_length() - (end - self.started).total_seconds()
+
+    def pause(self, now: datetime) -> None:
+        if self.paused_at is None:
+            self.paused_at = now
+
+    def resume(self, now: datetime) -> None:
+        if self.paused_at is not None and self.started is not None:
+            self.started += now - self.paused_at
+        self.paused_at = None
+
+    def more_time(self, seconds: int) -> None:
+        self.extra_seconds += seconds
+        self.warned = False
 
 
 @dataclass

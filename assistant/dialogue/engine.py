@@ -7,7 +7,9 @@ touches audio; time comes from the injected clock and randomness from the inject
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +25,9 @@ from assistant.matching.matcher import UNKNOWN, Matcher
 from assistant.matching.normalize import normalize
 from assistant.matching.times import find_past_day, find_time
 from assistant.messages import IntentMatch, Reminder, Reply
+from assistant.reminders.delivery import ReminderDesk
+from assistant.reminders.schedule import RecurrenceError, check_rrule
+from assistant.settings import QuietHours
 from assistant.storage.database import Store
 
 Handler = Callable[[IntentMatch], list[Reply]]
@@ -38,6 +43,17 @@ EXAMPLE_PAIRS = (
     ("give us a gratitude prompt", "any tips on listening"),
     ("what's my love language", "how are we doing"),
 )
+MORE_TIME_SECONDS = 60
+WARN_AT_SECONDS = 30
+CHECK_IN_STATE = "check_in_progress"
+# Said during a check-in without an intent of their own; everything else partners say in a
+# turn is theirs, and is neither answered nor kept.
+MORE_TIME = re.compile(r"\b(more time|another minute|1 more minute|a bit longer|a little longer|extra time|"
+                       r"more minutes?)\b")
+PAUSE = re.compile(r"^(pause|pause it|pause the (check in|timer)|hold on|hang on|wait|wait a (minute|second|sec))$")
+RESUME = re.compile(r"^(resume|unpause|carry on|continue|go on|we are back|i am back|ok we are back|start again)$")
+RESUME_WORDS = re.compile(r"\b(resume|continue|pick up|picking up|carry on|get back to|go back to|finish)\b")
+REPEATING = re.compile(r"\b(every|each)\b")
 HELP_TEXT = (
     "Here's what I can do. Conversation questions: say give us a deep question about our dreams. "
     "Date ideas: suggest a cheap date at home. Gratitude: give us a gratitude prompt. "
@@ -70,6 +86,8 @@ class DraftReminder:
     """First occurrence."""
     rrule: str | None = None
     """Recurrence, if any."""
+    clip: str | None = None
+    """The recorded request, when it was spoken."""
 
 
 @dataclass
@@ -85,7 +103,8 @@ class Dialogue:
     """One conversation with the couple. Not thread-safe; one instance per session."""
 
     def __init__(self, matcher: Matcher, catalogue: Catalogue, store: Store, clock: Clock,
-                 partners: tuple[str, ...] = (), rng: random.Random | None = None) -> None:
+                 partners: tuple[str, ...] = (), rng: random.Random | None = None,
+                 quiet_hours: QuietHours | None = None, turn_seconds: int | None = None) -> None:
         self.matcher = matcher
         self.catalogue = catalogue
         self.store = store
@@ -99,6 +118,11 @@ class Dialogue:
         self.last_replies: list[Reply] = []
         self.misunderstood = 0
         self.turn = 0
+        self.turn_seconds = turn_seconds
+        self._clip: str | None = None
+        self.desk = ReminderDesk(store, clock, quiet_hours, self._fresh_gratitude_text)
+        if store.get_state("first_seen") is None:
+            store.set_state("first_seen", clock.now().isoformat())
         self._handlers: dict[str, Handler] = {
             "ask_question": self._ask_question,
             "suggest_date": self._suggest_date,
@@ -127,10 +151,28 @@ class Dialogue:
         return self._remember([Reply(f"{who} I'm here whenever you want a question, a date idea or a "
                                      "check-in. Say help to hear everything I can do.")])
 
-    def handle(self, text: str) -> list[Reply]:
-        """Everything the assistant says in answer to one utterance."""
+    def tick(self, say: Callable[[Reply], None]) -> None:
+        """Time passing: due reminders, check-in turn timers, and a gentle nudge when a date is
+        overdue. Call it every second or so; `say` must return once the words are out."""
+        def said(reply: Reply) -> None:
+            say(reply)
+            self._remember([reply])
+        self.desk.run(said)
+        if isinstance(self.activity, CheckInWalkthrough):
+            for reply in self._time_turn():
+                said(reply)
+        elif self.activity is None and self.pending is None:
+            for reply in self._nudge():
+                said(reply)
+
+    def handle(self, text: str, clip: str | None = None) -> list[Reply]:
+        """Everything the assistant says in answer to one utterance.
+
+        `clip` names a recording of the utterance (voice only), kept with a reminder so it can
+        be replayed in the speaker's own voice."""
         now = self.clock.now()
         match = self.matcher.recognize_best(text, now)
+        self._clip = clip
         replies = self._claimed_by_activity(text, match)
         if replies is None:
             replies = self._claimed_by_pending(text, match)
@@ -161,14 +203,71 @@ class Dialogue:
                 return replies
             if match.intent == "repeat":
                 return [self.activity.read_again()]
-        if isinstance(self.activity, CheckInWalkthrough) and match.intent in ("next", "yes"):
-            reply = self.activity.advance()
-            if reply is None:
-                return self._finish_check_in()
-            if self.activity.finished:
-                return [reply, *self._finish_check_in()]
-            return [reply]
+        if isinstance(self.activity, CheckInWalkthrough):
+            return self._check_in_control(normalize(text), match)
         return None
+
+    def _check_in_control(self, words: str, match: IntentMatch) -> list[Reply] | None:
+        walk = self.activity
+        assert isinstance(walk, CheckInWalkthrough)
+        now = self.clock.now()
+        if walk.paused_at is not None and RESUME.match(words):
+            walk.resume(now)
+            return [Reply("Carrying on.", expects_answer=True)]
+        if PAUSE.match(words):
+            walk.pause(now)
+            return [Reply("Paused. Say resume when you're ready.", expects_answer=True)]
+        if match.intent in ("next", "yes") or words in ("skip", "skip it", "skip this", "skip this one"):
+            return self._advance_check_in()
+        if match.intent == "repeat":
+            return list(self.last_replies)
+        if MORE_TIME.search(words):
+            walk.more_time(MORE_TIME_SECONDS)
+            return [Reply("Okay, one more minute.", expects_answer=True)]
+        if match.intent == "stop":
+            return None
+        return []
+
+    def _advance_check_in(self) -> list[Reply]:
+        walk = self.activity
+        assert isinstance(walk, CheckInWalkthrough)
+        reply = walk.advance(self.clock.now())
+        self._save_check_in_progress()
+        if reply is None:
+            return self._finish_check_in()
+        if walk.finished:
+            return [reply, *self._finish_check_in()]
+        return [reply]
+
+    def _time_turn(self) -> list[Reply]:
+        walk = self.activity
+        assert isinstance(walk, CheckInWalkthrough)
+        now = self.clock.now()
+        left = walk.remaining(now)
+        if left is None or walk.paused_at is not None:
+            return []
+        if left <= 0:
+            speaker = walk.first if walk.step.speaker == "first" else (
+                walk.second if walk.step.speaker == "second" else "you two")
+            return [Reply(f"Time's up. Thank you, {speaker}.", chime=True), *self._advance_check_in()]
+        if left <= WARN_AT_SECONDS and not walk.warned and walk.turn_length() > WARN_AT_SECONDS:
+            walk.warned = True
+            return [Reply("Thirty seconds left.", chime=True, expects_answer=True)]
+        return []
+
+    def _nudge(self) -> list[Reply]:
+        now = self.clock.now()
+        if self.desk.quiet_now() or self.store.get_state("nudge_day") == now.date().isoformat():
+            return []
+        dates = self.store.events(["date"])
+        since = dates[-1].at if dates else datetime.fromisoformat(self.store.get_state("first_seen") or now.isoformat())
+        days = (now.date() - since.astimezone(now.tzinfo).date()).days
+        if days <= RHYTHM_DAYS["date"]:
+            return []
+        self.store.set_state("nudge_day", now.date().isoformat())
+        said = f"It's been {days} days since your last date" if dates else "You haven't logged a date yet"
+        return [self._ask(f"{said}. A date every week keeps you close. Would you like an idea?",
+                          lambda: self._offer_item("date", {}))]
 
     def _claimed_by_pending(self, text: str, match: IntentMatch) -> list[Reply] | None:
         pending = self.pending
@@ -260,6 +359,8 @@ class Dialogue:
 
     # check-ins and quiz ------------------------------------------------------------------
     def _start_check_in(self, match: IntentMatch) -> list[Reply]:
+        if RESUME_WORDS.search(normalize(match.text)):
+            return self._resume_check_in()
         kind = match.slots.get("kind")
         if kind is None:
             def choose(text: str, m: IntentMatch) -> list[Reply] | None:
@@ -281,12 +382,37 @@ class Dialogue:
         script = self.catalogue.scripts[kind]
         done = len(self.store.events(["check_in"]))
         first, second = self.names if done % 2 == 0 else self.names[::-1]
-        self.activity = CheckInWalkthrough(script, first, second)
-        return [self.activity.say_step()]
+        self.activity = CheckInWalkthrough(script, first, second, turn_seconds=self.turn_seconds)
+        self._save_check_in_progress()
+        return [self.activity.say_step(self.clock.now())]
+
+    def _save_check_in_progress(self) -> None:
+        # where the couple got to, never what they said: enough to pick up later today
+        walk = self.activity
+        if not isinstance(walk, CheckInWalkthrough):
+            return
+        self.store.set_state(CHECK_IN_STATE, json.dumps({
+            "script": walk.script.id, "index": walk.index, "first": walk.first, "second": walk.second,
+            "day": self.clock.now().date().isoformat()}))
+
+    def _resume_check_in(self) -> list[Reply]:
+        raw = self.store.get_state(CHECK_IN_STATE)
+        saved = json.loads(raw) if raw else None
+        if not saved or saved.get("day") != self.clock.now().date().isoformat() \
+                or saved.get("script") not in self.catalogue.scripts:
+            return [self._ask("There's no check-in to pick up today. Would you like to start a new one?",
+                              lambda: self._start_check_in(IntentMatch("start_check_in", {}, 1.0, "")))]
+        script = self.catalogue.scripts[saved["script"]]
+        index = min(int(saved.get("index", 0)), len(script.steps) - 1)
+        self.activity = CheckInWalkthrough(script, str(saved["first"]), str(saved["second"]), index,
+                                           turn_seconds=self.turn_seconds)
+        return [Reply("Welcome back. Picking up where you left off."),
+                self.activity.say_step(self.clock.now())]
 
     def _finish_check_in(self) -> list[Reply]:
         assert isinstance(self.activity, CheckInWalkthrough)
         self.store.add_event("check_in", self.clock.now(), self.activity.script.id)
+        self.store.set_state(CHECK_IN_STATE, None)
         self.activity = None
         return [Reply("That's the end of your check-in. Thank you both for showing up for each other.")]
 
@@ -304,9 +430,13 @@ class Dialogue:
 
     # reminders ---------------------------------------------------------------------------
     def _set_reminder(self, match: IntentMatch) -> list[Reply]:
-        draft = DraftReminder(message=match.slots.get("message"), rrule=match.slots.get("rrule"))
+        draft = DraftReminder(message=match.slots.get("message"), rrule=match.slots.get("rrule"),
+                              clip=self._clip)
         if "when" in match.slots:
             draft.when = datetime.fromisoformat(match.slots["when"]).replace(tzinfo=self.clock.now().tzinfo)
+        if draft.rrule is None and REPEATING.search(normalize(match.text).replace(draft.message or "\0", "")):
+            return [Reply("I can't work out how often that should repeat. Try every day, every Sunday, "
+                          "or every evening at eight.")]
         return self._continue_reminder(draft)
 
     def _continue_reminder(self, draft: DraftReminder) -> list[Reply]:
@@ -338,9 +468,24 @@ class Dialogue:
 
     def _save_reminder(self, draft: DraftReminder) -> list[Reply]:
         assert draft.when is not None and draft.message
+        if draft.rrule:
+            try:
+                check_rrule(draft.rrule, draft.when)
+            except RecurrenceError as exc:
+                return [Reply(str(exc))]
+        kind = "gratitude" if "gratitude" in normalize(draft.message) else "say"
         self.store.add_reminder(draft.when.replace(tzinfo=None).isoformat(timespec="seconds"),
-                                draft.rrule, draft.message, self.clock.now())
+                                draft.rrule, draft.message, self.clock.now(), kind, draft.clip)
+        if kind == "gratitude":
+            return [Reply("Done. At that time I'll give you a fresh gratitude prompt.")]
         return [Reply("Done. I'll remind you.")]
+
+    def _fresh_gratitude_text(self) -> str:
+        item = self.picker.pick(self.catalogue.pool("gratitude"), self.clock.now())
+        if item is None:
+            return "Tell each other one thing you are grateful for today."
+        self.store.add_event("gratitude", self.clock.now(), item.id)
+        return fill_names(item.text, *self.names)
 
     def _describe(self, reminder: Reminder) -> str:
         when = datetime.fromisoformat(reminder.when).replace(tzinfo=self.clock.now().tzinfo)
@@ -430,7 +575,8 @@ class Dialogue:
     def _stop(self, match: IntentMatch) -> list[Reply]:
         if isinstance(self.activity, CheckInWalkthrough):
             self.activity = None
-            return [Reply("Okay, we'll stop the check-in here.")]
+            return [Reply("Okay, we'll stop the check-in here. Say resume our check-in to pick it up "
+                          "later today.")]
         if isinstance(self.activity, LoveQuiz):
             self.activity = None
             return [Reply("Okay, quiz stopped.")]

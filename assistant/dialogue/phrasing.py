@@ -24,15 +24,22 @@ def clock_time(moment: datetime) -> str:
 
 
 def day_phrase(moment: datetime, now: datetime) -> str:
-    """today, tomorrow, Friday, or December 1st."""
+    """today, tomorrow, yesterday, Friday, or December 1st."""
     days = (moment.date() - now.date()).days
     if days == 0:
         return "today"
     if days == 1:
         return "tomorrow"
-    if 1 < days < 7:
+    if days == -1:
+        return "yesterday"
+    if 1 < abs(days) < 7:
         return moment.strftime("%A")
     return f"{MONTH_NAMES[moment.month - 1]} {ordinal_suffix(moment.day)}"
+
+
+def moment_phrase(moment: datetime, now: datetime) -> str:
+    """"today at noon", "yesterday at 8 pm", "Friday at 7:30 pm"."""
+    return f"{day_phrase(moment, now)} at {clock_time(moment)}"
 
 
 def _rule_parts(rrule: str) -> dict[str, str]:
@@ -41,11 +48,10 @@ def _rule_parts(rrule: str) -> dict[str, str]:
 
 def schedule_phrase(when: datetime, rrule: str | None, now: datetime) -> str:
     """How a reminder's timing is said: "Every day at 8 pm", "Friday at 7 pm"."""
-    at = clock_time(when)
-    at = at if at in ("noon", "midnight") else f"at {at}"
+    at = f"at {clock_time(when)}"
     if rrule is None:
-        day = day_phrase(when, now)
-        return f"{day[0].upper()}{day[1:]} {at}"
+        said = moment_phrase(when, now)
+        return f"{said[0].upper()}{said[1:]}"
     parts = _rule_parts(rrule)
     freq = parts.get("FREQ", "")
     interval = int(parts.get("INTERVAL", "1"))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from assistant.messages import Reminder
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATIONS: dict[int, str] = {
     1: """
         CREATE TABLE history (item_id TEXT PRIMARY KEY, used_at TEXT NOT NULL);
@@ -36,6 +36,23 @@ MIGRATIONS: dict[int, str] = {
         );
         CREATE INDEX events_kind_at ON events (kind, at);
     """,
+    # Deliveries are the ledger that makes reminders exactly-once: an occurrence is written
+    # here in the same transaction that moves its reminder on, and `announced` flips only
+    # after it was said, so a crash in between announces it at the next start.
+    2: """
+        ALTER TABLE reminders ADD COLUMN kind TEXT NOT NULL DEFAULT 'say';
+        ALTER TABLE reminders ADD COLUMN clip TEXT;
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            reminder_id INTEGER NOT NULL REFERENCES reminders (id),
+            occurrence TEXT NOT NULL,
+            missed INTEGER NOT NULL DEFAULT 1,
+            delivered_at TEXT NOT NULL,
+            announced INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (reminder_id, occurrence)
+        );
+        CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 }
 
 
@@ -51,6 +68,24 @@ class Event:
     """Extra context, e.g. the check-in kind or tip topic; never what partners said."""
     at: datetime
     """When, timezone-aware."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    """Ledger row id."""
+    occurrence: str
+    """The due time delivered, ISO local wall-clock time."""
+    missed: int
+    """How many occurrences this delivery stands for (more than 1 after time off)."""
+    delivered_at: str
+    """When it was recorded, ISO 8601 with offset."""
+    reminder: Reminder
+    """The reminder, as it is now."""
+
+
+_REMINDER_COLUMNS = "id, due, rrule, message, created, kind, clip"
+_REMINDER_COLUMNS_R = "r.id, r.due, r.rrule, r.message, r.created, r.kind, r.clip"
 
 
 class Store:
@@ -146,17 +181,70 @@ class Store:
         return [e for e in out if since is None or e.at >= since]
 
     # reminders ----------------------------------------------------------------------
-    def add_reminder(self, due: str, rrule: str | None, message: str, created: datetime) -> Reminder:
+    def add_reminder(self, due: str, rrule: str | None, message: str, created: datetime,
+                     kind: str = "say", clip: str | None = None) -> Reminder:
         cur = self._conn.execute(
-            "INSERT INTO reminders (due, rrule, message, created) VALUES (?, ?, ?, ?)",
-            (due, rrule, message, created.isoformat()))
-        return Reminder(int(cur.lastrowid or 0), due, rrule, message, created.isoformat())
+            "INSERT INTO reminders (due, rrule, message, created, kind, clip) VALUES (?, ?, ?, ?, ?, ?)",
+            (due, rrule, message, created.isoformat(), kind, clip))
+        return Reminder(int(cur.lastrowid or 0), due, rrule, message, created.isoformat(), kind, clip)
 
     def reminders(self) -> list[Reminder]:
         """Active reminders, soonest first."""
         rows = self._conn.execute(
-            "SELECT id, due, rrule, message, created FROM reminders WHERE active = 1 ORDER BY due, id")
-        return [Reminder(i, d, r, m, c) for i, d, r, m, c in rows]
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE active = 1 ORDER BY due, id")
+        return [Reminder(*row) for row in rows]
+
+    def deliver_due(self, is_due: Callable[[Reminder], bool],
+                    advance: Callable[[Reminder], tuple[str | None, int]], at: datetime) -> int:
+        """Record every due occurrence in the ledger and move its reminder on, atomically.
+
+        `advance` gives a due reminder's next due time (None when it is over) and how many
+        occurrences this delivery covers. Returns how many deliveries were recorded.
+        """
+        count = 0
+        with self._transaction():
+            rows = self._conn.execute(
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE active = 1 ORDER BY due, id").fetchall()
+            for reminder in (Reminder(*row) for row in rows):
+                if not is_due(reminder):
+                    continue
+                next_due, missed = advance(reminder)
+                count += self._conn.execute(
+                    "INSERT OR IGNORE INTO deliveries (reminder_id, occurrence, missed, delivered_at) "
+                    "VALUES (?, ?, ?, ?)", (reminder.id, reminder.when, missed, at.isoformat())).rowcount
+                if next_due is None:
+                    self._conn.execute("UPDATE reminders SET active = 0 WHERE id = ?", (reminder.id,))
+                else:
+                    self._conn.execute("UPDATE reminders SET due = ? WHERE id = ?", (next_due, reminder.id))
+        return count
+
+    def unannounced(self) -> list[Delivery]:
+        """Deliveries recorded but not yet said, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT d.id, d.occurrence, d.missed, d.delivered_at, {_REMINDER_COLUMNS_R} FROM deliveries d "
+            "JOIN reminders r ON r.id = d.reminder_id WHERE d.announced = 0 ORDER BY d.occurrence, d.id")
+        return [Delivery(i, o, m, a, Reminder(*rest)) for i, o, m, a, *rest in rows]
+
+    def mark_announced(self, delivery_id: int) -> None:
+        self._conn.execute("UPDATE deliveries SET announced = 1 WHERE id = ?", (delivery_id,))
+
+    def deliveries(self) -> list[Delivery]:
+        """The whole ledger, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT d.id, d.occurrence, d.missed, d.delivered_at, {_REMINDER_COLUMNS_R} FROM deliveries d "
+            "JOIN reminders r ON r.id = d.reminder_id ORDER BY d.occurrence, d.id")
+        return [Delivery(i, o, m, a, Reminder(*rest)) for i, o, m, a, *rest in rows]
+
+    # small persistent state ---------------------------------------------------------
+    def get_state(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._conn.execute("DELETE FROM state WHERE key = ?", (key,))
+        else:
+            self._conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
     def cancel_reminders(self, ids: Iterable[int]) -> int:
         with self._transaction():
