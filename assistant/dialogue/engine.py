@@ -54,6 +54,7 @@ PAUSE = re.compile(r"^(pause|pause it|pause the (check in|timer)|hold on|hang on
 RESUME = re.compile(r"^(resume|unpause|carry on|continue|go on|we are back|i am back|ok we are back|start again)$")
 RESUME_WORDS = re.compile(r"\b(resume|continue|pick up|picking up|carry on|get back to|go back to|finish)\b")
 REPEATING = re.compile(r"\b(every|each)\b")
+REMINDER_START = re.compile(r"^(remind (me|us)|set (a|an) reminder|add a reminder|make a reminder)\b")
 HELP_TEXT = (
     "Here's what I can do. Conversation questions: say give us a deep question about our dreams. "
     "Date ideas: suggest a cheap date at home. Gratitude: give us a gratitude prompt. "
@@ -593,6 +594,13 @@ class Dialogue:
         return [Reply("Okay.")]
 
     def _unknown(self, match: IntentMatch) -> list[Reply]:
+        words = normalize(match.text)
+        if REMINDER_START.match(words):
+            # clearly a reminder, with a timing the time parser could not follow
+            if REPEATING.search(words):
+                return [Reply("I can't work out how often that should repeat. Try every day, every Sunday, "
+                              "or every evening at eight.")]
+            return [Reply("I couldn't follow when. Try: remind me tomorrow at nine to call my sister.")]
         self.misunderstood += 1
         if self.misunderstood >= 2:
             self.misunderstood = 0

@@ -48,21 +48,19 @@ def is_due(reminder: Reminder, now: datetime, tz: ZoneInfo) -> bool:
 
 def advance(reminder: Reminder, now: datetime, tz: ZoneInfo) -> tuple[str | None, int]:
     """The reminder's next due time after `now` (None for a finished one-off) and how many
-    occurrences from its current due time up to `now` one delivery stands for."""
+    occurrences, its current due time included, one delivery stands for."""
     if not reminder.rrule:
         return None, 1
     start = datetime.fromisoformat(reminder.when)
     rule = rrulestr(reminder.rrule, dtstart=start)
-    missed = 0
-    upcoming = None
+    missed = 1  # the current due time is an occurrence even when the rule would not produce it
     for occurrence in rule:  # type: ignore[attr-defined]
+        if occurrence <= start:
+            continue
         if aware(occurrence, tz) > now:
-            upcoming = occurrence
-            break
+            return occurrence.isoformat(timespec="seconds"), missed
         missed += 1
         if missed >= MAX_COUNTED:
             upcoming = rule.after(wall(now, tz))  # type: ignore[attr-defined]
-            break
-    if upcoming is None:
-        return None, max(missed, 1)
-    return upcoming.isoformat(timespec="seconds"), max(missed, 1)
+            return (upcoming.isoformat(timespec="seconds") if upcoming else None), missed
+    return None, missed
