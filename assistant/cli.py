@@ -58,6 +58,17 @@ def _build_parser() -> argparse.ArgumentParser:
     rd = rsub.add_parser("due", help="deliver every reminder due now that was not delivered yet")
     rd.add_argument("--now", help="ISO 8601 time to deliver as of")
     rd.add_argument("--json", action="store_true", help="one JSON object per delivery")
+
+    m = sub.add_parser("models", help="list, download and verify speech models")
+    msub = m.add_subparsers(dest="action", required=True)
+    msub.add_parser("list", help="known models and whether each is installed")
+    md = msub.add_parser("download", help="download, check and unpack a model")
+    md.add_argument("name")
+    md.add_argument("--allow-unverified", action="store_true", help="install even without a pinned checksum")
+    mi = msub.add_parser("install", help="install a model archive downloaded on another machine")
+    mi.add_argument("name")
+    mi.add_argument("archive", type=Path)
+    msub.add_parser("verify", help="check installed models are complete and match their checksums")
     return parser
 
 
@@ -220,6 +231,38 @@ def _reminders_due(args: argparse.Namespace, settings: Settings, store: Store, c
     return 0
 
 
+def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.speech import models
+
+    try:
+        if args.action == "list":
+            for status in models.list_models(settings.data_dir):
+                mark = "installed" if status.installed else "not installed"
+                print(f"{status.entry.name:32} {mark:14} {status.entry.description}")
+            return 0
+        if args.action == "verify":
+            checks = models.verify(settings.data_dir)
+            for check in checks:
+                print(f"{check.name:32} {'ok' if check.ok else 'FAILED':7} {check.message}")
+            if not checks:
+                print(f"No models installed in {models.models_dir(settings.data_dir)}.")
+            return 0 if all(c.ok for c in checks) else 1
+        entry = models.find_entry(models.load_manifest(), args.name)
+        if args.action == "install":
+            path = models.install_archive(entry, args.archive, settings.data_dir)
+        else:
+            def progress(done: int, total: int) -> None:
+                print("\r" + models.format_progress(done, total), end="", file=sys.stderr, flush=True)
+            path = models.download(entry, settings.data_dir, progress=progress,
+                                   allow_unverified=args.allow_unverified)
+            print(file=sys.stderr)
+        print(f"Installed {entry.name} in {path}.")
+        return 0
+    except models.ModelError as exc:
+        print(f"\nreconnect: {exc}", file=sys.stderr)
+        return 1
+
+
 REMINDER_ACTIONS: dict[str, Callable[[argparse.Namespace, Settings, Store, Clock], int]] = {
     "add": _reminders_add, "list": _reminders_list, "cancel": _reminders_cancel, "due": _reminders_due,
 }
@@ -244,7 +287,7 @@ def _cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"parse": _cmd_parse, "chat": _cmd_chat, "forget": _cmd_forget, "start": _cmd_start,
-            "reminders": _cmd_reminders}
+            "reminders": _cmd_reminders, "models": _cmd_models}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

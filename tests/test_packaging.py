@@ -33,6 +33,13 @@ def test_wheel_holds_every_intent_and_content_file(wheel: Path) -> None:
             assert f"{packaged}/{path.name}" in names, path
 
 
+def test_wheel_holds_every_python_package(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for init in (ROOT / "assistant").rglob("__init__.py"):
+        assert init.relative_to(ROOT).as_posix() in names, init
+    assert "assistant/model_manifest/manifest.toml" in names
+
+
 def test_installed_copy_runs_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),

@@ -1,0 +1,1 @@
+"""Speech adapters: recognisers, speakers, audio sources and model management."""
