@@ -1,0 +1,124 @@
+"""Endpointing: cutting a stream of 16 kHz frames into utterances by energy.
+
+The noise floor adapts to the room, so a fridge hum or a quiet TV does not count as speech;
+an utterance starts after a few loud frames (with a little audio kept from before, so the
+first consonant is not clipped) and ends after `end_silence` seconds under the threshold.
+Pure Python on purpose: the loop runs it on every 30 ms frame and it must not need numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from array import array
+from collections import deque
+from dataclasses import dataclass
+
+SAMPLE_RATE = 16000
+FRAME_MS = 30
+FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    end_silence: float = 0.6
+    """Seconds of quiet that end an utterance."""
+    start_frames: int = 3
+    """Consecutive loud frames that start one."""
+    pre_roll: float = 0.3
+    """Seconds of audio kept from before the start."""
+    max_utterance: float = 15.0
+    """Longest utterance; a longer one is cut here."""
+    min_utterance: float = 0.25
+    """Shorter bursts (a cough, a click) are dropped."""
+    ratio: float = 3.0
+    """How far over the noise floor (in RMS) counts as speech."""
+    min_level: float = 300.0
+    """RMS below this is never speech, however quiet the room (int16 scale)."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    pcm: bytes
+    """16 kHz mono int16 audio of the utterance, pre-roll included."""
+    start: float
+    """Stream seconds where speech began."""
+    end: float
+    """Stream seconds where speech ended (before the trailing silence)."""
+
+
+def rms(frame: bytes) -> float:
+    samples = array("h")
+    samples.frombytes(frame[: len(frame) // 2 * 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    if not samples:
+        return 0.0
+    return math.sqrt(sum(s * s for s in samples) / len(samples))
+
+
+class Endpointer:
+    """Feed frames in stream order; `feed` returns an Utterance when one has just ended."""
+
+    def __init__(self, settings: EndpointSettings | None = None) -> None:
+        self.settings = settings or EndpointSettings()
+        self._floor = 0.0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget any speech in progress (used after the assistant spoke: half-duplex)."""
+        s = self.settings
+        self._pre: deque[bytes] = deque(maxlen=max(1, int(s.pre_roll * 1000 / FRAME_MS)))
+        self._voiced: list[bytes] = []
+        self._loud_run = 0
+        self._quiet_run = 0
+        self._in_speech = False
+        self._start = 0.0
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    def feed(self, frame: bytes, t: float) -> Utterance | None:
+        """`t` is the stream time (seconds) at the start of `frame`."""
+        s = self.settings
+        level = rms(frame)
+        threshold = max(s.min_level, self._floor * s.ratio)
+        loud = level >= threshold
+        seconds = len(frame) / 2 / SAMPLE_RATE
+        if not self._in_speech:
+            # the floor follows quiet frames quickly and loud ones slowly
+            rate = 0.05 if level < self._floor or self._floor == 0.0 else 0.005
+            self._floor = level if self._floor == 0.0 else self._floor + rate * (level - self._floor)
+            self._pre.append(frame)
+            self._loud_run = self._loud_run + 1 if loud else 0
+            if self._loud_run >= s.start_frames:
+                self._in_speech = True
+                self._voiced = list(self._pre)
+                self._start = t - (s.start_frames - 1) * seconds
+                self._quiet_run = 0
+            return None
+        self._voiced.append(frame)
+        self._quiet_run = 0 if loud else self._quiet_run + 1
+        quiet_for = self._quiet_run * seconds
+        length = len(self._voiced) * seconds
+        if quiet_for >= s.end_silence or length >= s.max_utterance:
+            end = t + seconds - quiet_for
+            pcm = b"".join(self._voiced)
+            start = self._start
+            self.reset()
+            if end - start < s.min_utterance:
+                return None
+            return Utterance(pcm, start, end)
+        return None
+
+    def flush(self, t: float) -> Utterance | None:
+        """End of stream: whatever speech is in progress, as an utterance."""
+        if not self._in_speech:
+            return None
+        pcm = b"".join(self._voiced)
+        start = self._start
+        self.reset()
+        if t - start < self.settings.min_utterance:
+            return None
+        return Utterance(pcm, start, t)
