@@ -6,11 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run chat test bench setup clean
 
-$(STAMP): pyproject.toml scripts/setup-system.sh
+$(STAMP): pyproject.toml scripts/setup-system.sh scripts/system-packages.txt
 	./scripts/setup-system.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,piper]'
 	touch $(STAMP)
 
 setup: $(STAMP)
