@@ -13,6 +13,7 @@ from assistant.catalogue.model import Catalogue
 from assistant.clock import Clock, SystemClock, local_zone
 from assistant.dialogue.engine import Dialogue
 from assistant.grammar.loader import load_grammar
+from assistant.matching.classifier import train_fallback
 from assistant.matching.matcher import Matcher
 from assistant.settings import Settings
 from assistant.storage.database import DB_NAME, Store
@@ -38,7 +39,8 @@ class App:
 
 
 def make_matcher(settings: Settings) -> Matcher:
-    return Matcher(load_grammar(), settings.match)
+    grammar = load_grammar()
+    return Matcher(grammar, settings.match, train_fallback(grammar))
 
 
 def make_clock(settings: Settings) -> Clock:

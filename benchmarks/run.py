@@ -75,10 +75,11 @@ def main() -> int:
     started = time.perf_counter()
     from assistant.catalogue.loader import load_catalogue
     from assistant.grammar.loader import load_grammar
+    from assistant.matching.classifier import train_fallback
     from assistant.matching.matcher import Matcher
 
     grammar = load_grammar()
-    matcher = Matcher(grammar)
+    matcher = Matcher(grammar, fallback=train_fallback(grammar))
     catalogue = load_catalogue()
     cold = time.perf_counter() - started
 

@@ -16,6 +16,7 @@ from assistant.catalogue.model import Catalogue
 from assistant.clock import FakeClock
 from assistant.dialogue.engine import Dialogue
 from assistant.grammar.loader import Grammar, load_grammar
+from assistant.matching.classifier import train_fallback
 from assistant.matching.matcher import Matcher
 from assistant.storage.database import Store
 
@@ -30,7 +31,7 @@ def grammar() -> Grammar:
 
 @pytest.fixture(scope="session")
 def matcher(grammar: Grammar) -> Matcher:
-    return Matcher(grammar)
+    return Matcher(grammar, fallback=train_fallback(grammar))
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 
 from assistant.grammar.loader import TIME, WILDCARD, Grammar, IntentSpec
+from assistant.matching.classifier import NaiveBayes
 from assistant.matching.normalize import normalize
 from assistant.matching.times import find_time
 from assistant.messages import IntentMatch
@@ -34,6 +35,12 @@ class MatchSettings:
     """How strongly words outside the grammar's vocabulary lower a fuzzy score."""
     word_weight: float = 0.5
     """Share of a fuzzy score that compares whole words rather than characters."""
+    fallback_probability: float = 0.99
+    """Naive Bayes posterior the fallback needs before it names an intent."""
+    fallback_support: float = 3.0
+    """Log odds of its best content word over `unknown` the fallback needs."""
+    fallback_rule_score: float = 0.55
+    """The rule-based score the guessed intent must still reach: some resemblance to its phrases."""
     cue_base: float = 0.84
     """Score of an intent cue found in an utterance it covers barely at all."""
     cue_coverage_weight: float = 0.15
@@ -101,9 +108,11 @@ class _IntentIndex:
 class Matcher:
     """Recognise intents in text. Build once; `recognize*` are pure and thread-safe."""
 
-    def __init__(self, grammar: Grammar, settings: MatchSettings | None = None) -> None:
+    def __init__(self, grammar: Grammar, settings: MatchSettings | None = None,
+                 fallback: NaiveBayes | None = None) -> None:
         self.grammar = grammar
         self.settings = settings or MatchSettings()
+        self.fallback = fallback
         self._indexes = [_IntentIndex(spec, grammar) for spec in grammar.intents.values()]
         self._vocabulary = grammar.vocabulary() | _TIME_WORDS
 
@@ -143,11 +152,25 @@ class Matcher:
             return None
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score < self.settings.threshold:
+        if best.score >= 1.0 or (best.score >= self.settings.threshold
+                                 and best.score - runner_up >= self.settings.margin):
+            return best
+        return self._fall_back(text, ranked)
+
+    def _fall_back(self, text: str, ranked: list[IntentMatch]) -> IntentMatch | None:
+        if self.fallback is None:
             return None
-        if best.score < 1.0 and best.score - runner_up < self.settings.margin:
+        s = self.settings
+        norm = normalize(text)
+        guess = self.fallback.guess(norm)
+        if guess.intent == UNKNOWN or guess.probability < s.fallback_probability:
             return None
-        return best
+        if self.fallback.support(guess.intent, norm) < s.fallback_support:
+            return None
+        reading = next((m for m in ranked if m.intent == guess.intent), None)
+        if reading is None or reading.score < s.fallback_rule_score:
+            return None
+        return IntentMatch(reading.intent, reading.slots, round(s.threshold * guess.probability, 4), text)
 
     def recognize_best(self, text: str, now: datetime | None = None) -> IntentMatch:
         """Like `recognize`, but answers `unknown` instead of None."""
