@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from assistant.catalogue.loader import CatalogueError
 from assistant.clock import Clock, FakeClock, SystemClock, local_zone, parse_now
@@ -22,6 +22,9 @@ from assistant.reminders.from_text import ReminderInputError, reminder_from_matc
 from assistant.reminders.schedule import RecurrenceError
 from assistant.settings import ConfigError, Settings, load_settings
 from assistant.storage.database import DB_NAME, Store, StoreError, forget
+
+if TYPE_CHECKING:
+    from assistant.speech.session import SpeechOptions as SpeechOptionsT
 
 EXIT_USAGE = 2
 TICK_SECONDS = 1.0
@@ -35,6 +38,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="print the intent and slots of an utterance as JSON")
     p.add_argument("--now", help="ISO 8601 time to read relative times against")
+    p.add_argument("--audio", type=Path, action="append", help="read the utterance from this wav (repeatable)")
+    _speech_flags(p)
     p.add_argument("text", nargs="*", help="the utterance; without it, one utterance per stdin line")
 
     c = sub.add_parser("chat", help="typed conversation with the assistant")
@@ -44,6 +49,20 @@ def _build_parser() -> argparse.ArgumentParser:
     f.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     sub.add_parser("start", help="start the assistant (what `make run` does)")
+
+    li = sub.add_parser("listen", help="the voice loop on the microphone, or on a wav file with --audio")
+    li.add_argument("--audio", type=Path, help="run the loop on this wav as if it came from the microphone")
+    li.add_argument("--out-wav", type=Path, help="write what is said to this wav instead of playing it")
+    li.add_argument("--events", type=Path, help="write one JSON line per event (end_of_speech, reply_audio_start...)")
+    li.add_argument("--now", help="pretend it is this ISO 8601 time")
+    _speech_flags(li)
+    tr = sub.add_parser("transcribe", help="print what a wav says, as JSON")
+    tr.add_argument("audio", type=Path)
+    tr.add_argument("--free", action="store_true", help="open vocabulary instead of the command grammar")
+    _speech_flags(tr)
+    sa = sub.add_parser("say", help="speak a sentence")
+    sa.add_argument("text", nargs="+")
+    sa.add_argument("--out-wav", type=Path, help="write it to this wav instead of playing it")
 
     r = sub.add_parser("reminders", help="add, list, cancel and deliver reminders")
     rsub = r.add_subparsers(dest="action", required=True)
@@ -72,7 +91,21 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _speech_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("pocketsphinx", "vosk", "whisper"), default="pocketsphinx",
+                        help="speech recogniser (default: pocketsphinx with the command grammar)")
+    parser.add_argument("--model", type=Path, help="vosk model folder (else VOSK_MODEL_PATH, else the model store)")
+
+
+def _speech_options(args: argparse.Namespace) -> SpeechOptionsT:
+    from assistant.speech.session import SpeechOptions
+
+    return SpeechOptions(engine=args.engine, model=args.model, out_wav=getattr(args, "out_wav", None))
+
+
 def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    if args.audio:
+        return _cmd_parse_audio(args, settings)
     from assistant.app import make_matcher
 
     tz = local_zone(settings.timezone)
@@ -89,6 +122,71 @@ def _cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for line in sys.stdin:
         emit(line.rstrip("\r\n"))
+    return 0
+
+
+def _cmd_parse_audio(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.app import build_app
+    from assistant.speech.session import AudioParser
+
+    tz = local_zone(settings.timezone)
+    app = build_app(settings, FakeClock(parse_now(args.now, tz)) if args.now else None)
+    try:
+        parser = AudioParser(app, _speech_options(args))
+        for path in args.audio:
+            print(json.dumps(parser.parse(path), ensure_ascii=False), flush=True)
+    finally:
+        app.close()
+    return 0
+
+
+def _cmd_listen(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.app import build_app
+    from assistant.speech.mic import input_available
+    from assistant.speech.session import listen_file, listen_live, stderr_report
+
+    tz = local_zone(settings.timezone)
+    app = build_app(settings, FakeClock(parse_now(args.now, tz)) if args.now else None)
+    _report_recovery(app.store)
+    events = open(args.events, "w", encoding="utf-8") if args.events else None  # noqa: SIM115
+    try:
+        if args.audio is not None:
+            listen_file(app, _speech_options(args), args.audio, events)
+        elif not input_available():
+            print("reconnect: no microphone found. Plug one in, or use `reconnect chat` to type, or "
+                  "`reconnect listen --audio FILE.wav` to run on a recording.", file=sys.stderr)
+            return 1
+        else:
+            listen_live(app, _speech_options(args), events, stderr_report)
+    finally:
+        if events is not None:
+            events.close()
+        app.close()
+    return 0
+
+
+def _cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.app import build_app
+    from assistant.speech.session import transcribe
+
+    app = build_app(settings)
+    try:
+        print(json.dumps(transcribe(app, args.audio, _speech_options(args), args.free), ensure_ascii=False))
+    finally:
+        app.close()
+    return 0
+
+
+def _cmd_say(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.speech.voice import make_speaker
+
+    speaker = make_speaker(settings.voice, settings.rate, args.out_wav)
+    try:
+        speaker.speak(" ".join(args.text))
+    finally:
+        close = getattr(speaker, "close", None)
+        if callable(close):
+            close()
     return 0
 
 
@@ -281,13 +379,21 @@ def _cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_start(args: argparse.Namespace, settings: Settings) -> int:
-    print("Typed chat: write to the assistant and press Enter (Ctrl-D to leave).", file=sys.stderr)
+    from assistant.speech.mic import input_available
+
     args.now = None
+    if input_available():
+        args.audio = args.out_wav = args.events = args.model = None
+        args.engine = "pocketsphinx"
+        return _cmd_listen(args, settings)
+    print("No microphone found, so this is the typed chat: write to the assistant and press Enter "
+          "(Ctrl-D to leave).", file=sys.stderr)
     return _cmd_chat(args, settings)
 
 
 COMMANDS = {"parse": _cmd_parse, "chat": _cmd_chat, "forget": _cmd_forget, "start": _cmd_start,
-            "reminders": _cmd_reminders, "models": _cmd_models}
+            "reminders": _cmd_reminders, "models": _cmd_models, "listen": _cmd_listen,
+            "transcribe": _cmd_transcribe, "say": _cmd_say}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -295,12 +401,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, args.data_dir)
         return COMMANDS[args.command](args, settings)
-    except (ConfigError, GrammarError, CatalogueError, StoreError) as exc:
+    except (ConfigError, GrammarError, CatalogueError, StoreError, *_speech_errors()) as exc:
         print(f"reconnect: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a malformed --now
         print(f"reconnect: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _speech_errors() -> tuple[type[Exception], ...]:
+    """Speech errors that end a command with a message, once their modules are loaded."""
+    found: list[type[Exception]] = []
+    for module, name in (("assistant.speech.session", "SpeechSetupError"), ("assistant.speech.audio", "AudioError"),
+                         ("assistant.speech.voice", "VoiceError"), ("assistant.speech.voice", "AudioDeviceError"),
+                         ("assistant.speech.recognizers", "RecognizerError"),
+                         ("assistant.speech.models", "ModelError")):
+        loaded = sys.modules.get(module)
+        if loaded is not None and hasattr(loaded, name):
+            found.append(getattr(loaded, name))
+    return tuple(found)
 
 
 if __name__ == "__main__":

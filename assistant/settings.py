@@ -50,6 +50,10 @@ class Settings:
     """Matcher thresholds."""
     turn_seconds: int | None = None
     """Length of each speaker's turn in a check-in; None keeps the script's own."""
+    follow_up_seconds: float = 8.0
+    """After a question, how long the mic stays open without the wake phrase."""
+    end_silence: float = 0.6
+    """Seconds of quiet that end an utterance."""
 
 
 def default_data_dir() -> Path:
@@ -103,7 +107,16 @@ def load_settings(config_path: Path | None = None, data_dir: Path | None = None)
         timezone=_expect(raw, "timezone", str, path),
         match=match,
         turn_seconds=_turn_seconds(raw, path),
+        follow_up_seconds=_seconds(raw, "follow_up_seconds", path, 0.0, 60.0, settings.follow_up_seconds),
+        end_silence=_seconds(raw, "end_silence", path, 0.2, 3.0, settings.end_silence),
     )
+
+
+def _seconds(raw: dict[str, Any], key: str, path: Path, low: float, high: float, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(f"{path}: {key} should be a number of seconds from {low:g} to {high:g}")
+    return float(value)
 
 
 def _turn_seconds(raw: dict[str, Any], path: Path) -> int | None:

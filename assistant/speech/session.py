@@ -1,0 +1,198 @@
+"""Wiring for the spoken commands: recognisers, voice and loop built from settings and flags.
+
+The CLI calls these; tests call them too. Engines load once here, never at import.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from assistant.app import App
+from assistant.messages import Transcript
+from assistant.speech.audio import frames, load_wav
+from assistant.speech.endpoint import EndpointSettings
+from assistant.speech.loop import EventLog, LoopSettings, Recognizer, VoiceLoop
+
+ENGINES = ("pocketsphinx", "vosk", "whisper")
+TICK_SECONDS = 1.0
+
+
+class SpeechSetupError(RuntimeError):
+    """An engine or device the user asked for cannot run here; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SpeechOptions:
+    engine: str = "pocketsphinx"
+    """Command recogniser: pocketsphinx (grammar), vosk (grammar, needs a model) or whisper (open)."""
+    model: Path | None = None
+    """A vosk model folder, overriding the store and VOSK_MODEL_PATH."""
+    out_wav: Path | None = None
+    """Write replies to this wav instead of the sound device."""
+    voice_engine: str = "auto"
+    """Text-to-speech: auto, pyttsx3, piper or print."""
+
+
+def command_recognizer(options: SpeechOptions, app: App) -> Recognizer:
+    from assistant.speech import recognizers
+
+    if options.engine not in ENGINES:
+        raise SpeechSetupError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
+    try:
+        return recognizers.make_recognizer(options.engine, app.matcher.grammar, model=options.model,
+                                           data_dir=app.settings.data_dir,
+                                           wake_phrase=app.settings.wake_phrase)
+    except recognizers.RecognizerError as exc:
+        raise SpeechSetupError(str(exc)) from exc
+
+
+class LazyRecognizer:
+    """Loads a slow engine in the background, so listening starts at once; waits for it if needed."""
+
+    def __init__(self, load: Callable[[], Recognizer | None], name: str) -> None:
+        self.name = name
+        self._engine: Recognizer | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, args=(load,), daemon=True)
+        self._thread.start()
+
+    def _load(self, load: Callable[[], Recognizer | None]) -> None:
+        try:
+            self._engine = load()
+        except Exception as exc:  # noqa: BLE001 - reported when the engine is first needed
+            self._error = exc
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        self._thread.join()
+        if self._engine is None:
+            return Transcript("", 0.0, "none")
+        return self._engine.transcribe(pcm)
+
+
+def free_recognizer(options: SpeechOptions, app: App) -> Recognizer:
+    from assistant.speech import recognizers
+
+    return LazyRecognizer(lambda: recognizers.best_free_recognizer(model=options.model,
+                                                                   data_dir=app.settings.data_dir), "free")
+
+
+def make_loop(app: App, options: SpeechOptions, events: EventLog, live_clock: Callable[[], float] | None = None,
+              report: Callable[[str], None] = print) -> tuple[VoiceLoop, Callable[[], None]]:
+    """The loop and a function that finishes the output (closes a reply wav)."""
+    from assistant.speech.voice import VoiceError, VoiceOut, chime, make_speaker
+
+    try:
+        voice = make_speaker(app.settings.voice, app.settings.rate, options.out_wav, options.voice_engine)
+    except VoiceError as exc:
+        raise SpeechSetupError(str(exc)) from exc
+    if live_clock is not None and options.out_wav is None and not isinstance(voice, VoiceOut):
+        report(f"Speaking by printing: {voice.description}.")
+    render = voice.render if isinstance(voice, VoiceOut) else None
+    loop = VoiceLoop(app.dialogue, command_recognizer(options, app), voice,
+                     LoopSettings(wake_phrase=app.settings.wake_phrase,
+                                  follow_up_seconds=app.settings.follow_up_seconds,
+                                  endpoint=EndpointSettings(end_silence=app.settings.end_silence)),
+                     events, free_recognizer(options, app), app.settings.data_dir / "clips", render,
+                     chime() if render is not None else None, live_clock)
+    close = getattr(voice, "close", None)
+    return loop, (close if callable(close) else (lambda: None))
+
+
+def listen_file(app: App, options: SpeechOptions, audio: Path, events_out: IO[str] | None) -> None:
+    """Run the loop over a wav as if it came from the microphone, then stop."""
+    pcm = load_wav(audio).pcm
+    loop, close = make_loop(app, options, EventLog(events_out))
+    try:
+        for reply in app.dialogue.greeting():
+            loop.events.emit("greeting", text=reply.text)
+        loop.run(frames(pcm, pad=False))
+    finally:
+        close()
+
+
+def listen_live(app: App, options: SpeechOptions, events_out: IO[str] | None,
+                report: Callable[[str], None] = print) -> None:
+    """The live loop on the default microphone, until Ctrl-C."""
+    from assistant.speech.mic import Microphone
+
+    events = EventLog(events_out)
+    loop, close = make_loop(app, options, events, time.monotonic, report)
+    mic = Microphone(report=report)
+    wake = app.settings.wake_phrase
+    report(f"Listening. Say \"{wake}\" and then what you'd like." if wake else "Listening.")
+    last_tick = time.monotonic()
+    try:
+        for frame in mic.frames():
+            if frame.pcm:
+                loop.feed(frame.pcm, frame.t)
+            now = time.monotonic()
+            if now - last_tick >= TICK_SECONDS:
+                loop.tick(now)
+                last_tick = now
+    except KeyboardInterrupt:
+        report("Goodbye. Look after each other.")
+    finally:
+        mic.stop()
+        close()
+
+
+def transcribe(app: App, path: Path, options: SpeechOptions, free: bool) -> dict[str, object]:
+    """The `reconnect transcribe` result for one file."""
+    from assistant.speech import recognizers
+
+    pcm = load_wav(path).pcm
+    if free:
+        engine = recognizers.best_free_recognizer(model=options.model, data_dir=app.settings.data_dir,
+                                                  prefer=options.engine if options.engine != "pocketsphinx"
+                                                  else None)
+    else:
+        engine = command_recognizer(options, app)
+    started = time.perf_counter()
+    result = engine.transcribe(pcm)
+    return {"text": result.text, "confidence": round(result.confidence, 3), "engine": result.engine,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+def stderr_report(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class AudioParser:
+    """`reconnect parse --audio`: wav -> words -> intent, engines loaded once for many files."""
+
+    def __init__(self, app: App, options: SpeechOptions) -> None:
+        self.app = app
+        self.commands = command_recognizer(options, app)
+        self.free = free_recognizer(options, app)
+
+    def parse(self, path: Path) -> dict[str, object]:
+        pcm = load_wav(path).pcm
+        heard = self.commands.transcribe(pcm)
+        now = self.app.clock.now()
+        words = strip_wake(heard.text, self.app.settings.wake_phrase)
+        match = self.app.matcher.recognize_best(words, now)
+        if match.intent == "set_reminder":
+            # the message is outside the grammar: read it from the open-vocabulary pass
+            free = self.free.transcribe(pcm)
+            freer = self.app.matcher.recognize_best(strip_wake(free.text, self.app.settings.wake_phrase), now)
+            if freer.intent == "set_reminder":
+                match = freer
+        result = match.to_json()
+        result["transcript"] = heard.text
+        return result
+
+
+def strip_wake(text: str, wake_phrase: str) -> str:
+    from assistant.matching.normalize import normalize
+
+    words = normalize(text, strip_courtesy=False)
+    wake = normalize(wake_phrase, strip_courtesy=False)
+    if wake and (words == wake or words.startswith(wake + " ")):
+        return words[len(wake):].strip()
+    return text
