@@ -96,9 +96,13 @@ class VoiceLoop:
         """Process a stream of 30 ms frames; returns the stream time at the end."""
         t = start
         seconds = FRAME_BYTES / 2 / SAMPLE_RATE
+        next_tick = start + 1.0
         for frame in frames:
             self.feed(frame, t)
             t += len(frame) / 2 / SAMPLE_RATE or seconds
+            if t >= next_tick:
+                self.tick(t)
+                next_tick = t + 1.0
         last = self.endpointer.flush(t)
         if last is not None:
             self.events.emit("end_of_speech", start=round(last.start, 3), end=round(last.end, 3))
