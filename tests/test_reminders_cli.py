@@ -110,11 +110,13 @@ def test_no_reminder_lost_or_delivered_twice_under_sigkill(tmp_path: Path) -> No
         else:
             args = ["due", "--now", now.replace(tzinfo=None).isoformat(), "--json"]
         proc = subprocess.Popen([sys.executable, "-m", "assistant", "--data-dir", str(tmp_path), "reminders", *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        head = ""
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        head = b""
         if args[0] == "due" and rng.random() < 0.6:
-            # kill in the middle of announcing: just after the first line is out
-            head = proc.stdout.readline() if proc.stdout else ""
+            # kill in the middle of announcing: just after the first line is out. Read byte by
+            # byte, unbuffered, so that nothing read ahead is hidden from communicate() below.
+            while proc.stdout and not head.endswith(b"\n") and (byte := proc.stdout.read(1)):
+                head += byte
             time.sleep(rng.uniform(0, 0.004))
         else:
             time.sleep(rng.uniform(0.02, 0.3) if args[0] == "due" else rng.uniform(0.1, 0.9))
@@ -122,7 +124,7 @@ def test_no_reminder_lost_or_delivered_twice_under_sigkill(tmp_path: Path) -> No
         if killed:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
-        out = head + proc.communicate(timeout=60)[0]
+        out = (head + proc.communicate(timeout=60)[0]).decode("utf-8")
         lines = [line for line in out.split("\n") if line.strip()]
         complete = lines if out.endswith("\n") else lines[:-1]
         for k, line in enumerate(complete):
