@@ -26,6 +26,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/crash.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
