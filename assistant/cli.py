@@ -92,8 +92,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _speech_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=("pocketsphinx", "vosk", "whisper"), default="pocketsphinx",
-                        help="speech recogniser (default: pocketsphinx with the command grammar)")
+    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk", "whisper"), default="auto",
+                        help="speech recogniser (default: pocketsphinx with the command grammar; "
+                             "with --free, the best open-vocabulary engine installed)")
     parser.add_argument("--model", type=Path, help="vosk model folder (else VOSK_MODEL_PATH, else the model store)")
 
 
@@ -384,7 +385,7 @@ def _cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     args.now = None
     if input_available():
         args.audio = args.out_wav = args.events = args.model = None
-        args.engine = "pocketsphinx"
+        args.engine = "auto"
         return _cmd_listen(args, settings)
     print("No microphone found, so this is the typed chat: write to the assistant and press Enter "
           "(Ctrl-D to leave).", file=sys.stderr)

@@ -30,7 +30,7 @@ class SpeechSetupError(RuntimeError):
 @dataclass(frozen=True)
 class SpeechOptions:
     engine: str = "pocketsphinx"
-    """Command recogniser: pocketsphinx (grammar), vosk (grammar, needs a model) or whisper (open)."""
+    """pocketsphinx (grammar), vosk (grammar, needs a model) or whisper (open); auto: the best for the job."""
     model: Path | None = None
     """A vosk model folder, overriding the store and VOSK_MODEL_PATH."""
     out_wav: Path | None = None
@@ -42,6 +42,8 @@ class SpeechOptions:
 def command_recognizer(options: SpeechOptions, app: App) -> Recognizer:
     from assistant.speech import recognizers
 
+    if options.engine == "auto":
+        options = SpeechOptions("pocketsphinx", options.model, options.out_wav, options.voice_engine)
     if options.engine not in ENGINES:
         raise SpeechSetupError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
     try:
@@ -147,10 +149,19 @@ def transcribe(app: App, path: Path, options: SpeechOptions, free: bool) -> dict
     from assistant.speech import recognizers
 
     pcm = load_wav(path).pcm
-    if free:
-        engine = recognizers.best_free_recognizer(model=options.model, data_dir=app.settings.data_dir,
-                                                  prefer=options.engine if options.engine != "pocketsphinx"
-                                                  else None)
+    engine: Recognizer
+    if not free:
+        engine = command_recognizer(options, app)
+    elif options.engine == "auto":
+        engine = recognizers.best_free_recognizer(model=options.model, data_dir=app.settings.data_dir)
+    elif options.engine == "pocketsphinx":
+        engine = recognizers.PocketsphinxFreeRecognizer()
+    elif options.engine == "vosk":
+        model = recognizers._vosk_model(options.model, app.settings.data_dir)
+        if model is None:
+            raise SpeechSetupError("no vosk model found: give one with --model, set VOSK_MODEL_PATH, "
+                                   "or run `reconnect models download`")
+        engine = recognizers.VoskRecognizer(model)
     else:
         engine = command_recognizer(options, app)
     started = time.perf_counter()
