@@ -20,6 +20,20 @@ from assistant.speech.endpoint import EndpointSettings
 from assistant.speech.loop import EventLog, LoopSettings, Recognizer, VoiceLoop
 
 ENGINES = ("pocketsphinx", "vosk", "whisper")
+IMPORTED_AT = time.monotonic()
+
+
+def seconds_since_process_start() -> float:
+    """How long this process has run (Linux: from /proc; elsewhere: since this module was imported)."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat, open("/proc/uptime", encoding="ascii") as up:
+            started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+            uptime = float(up.read().split()[0])
+        return uptime - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - IMPORTED_AT
 TICK_SECONDS = 1.0
 
 
@@ -96,7 +110,11 @@ def make_loop(app: App, options: SpeechOptions, events: EventLog, live_clock: Ca
     if live_clock is not None and options.out_wav is None and not isinstance(voice, VoiceOut):
         report(f"Speaking by printing: {voice.description}.")
     render = voice.render if isinstance(voice, VoiceOut) else None
-    loop = VoiceLoop(app.dialogue, command_recognizer(options, app), voice,
+    commands = command_recognizer(options, app)
+    load = getattr(commands, "load", None)
+    if callable(load):
+        load()  # now, not at the first command: its latency must not include loading
+    loop = VoiceLoop(app.dialogue, commands, voice,
                      LoopSettings(wake_phrase=app.settings.wake_phrase,
                                   follow_up_seconds=app.settings.follow_up_seconds,
                                   endpoint=EndpointSettings(end_silence=app.settings.end_silence)),
@@ -110,6 +128,7 @@ def listen_file(app: App, options: SpeechOptions, audio: Path, events_out: IO[st
     """Run the loop over a wav as if it came from the microphone, then stop."""
     pcm = load_wav(audio).pcm
     loop, close = make_loop(app, options, EventLog(events_out))
+    loop.events.emit("listening", seconds_since_start=round(seconds_since_process_start(), 3))
     try:
         for reply in app.dialogue.greeting():
             loop.events.emit("greeting", text=reply.text)
@@ -126,6 +145,7 @@ def listen_live(app: App, options: SpeechOptions, events_out: IO[str] | None,
     events = EventLog(events_out)
     loop, close = make_loop(app, options, events, time.monotonic, report)
     mic = Microphone(report=report)
+    events.emit("listening", seconds_since_start=round(seconds_since_process_start(), 3))
     wake = app.settings.wake_phrase
     report(f"Listening. Say \"{wake}\" and then what you'd like." if wake else "Listening.")
     last_tick = time.monotonic()
