@@ -179,9 +179,9 @@ def _cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_say(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.speech.voice import make_speaker
+    from assistant.speech.session import speaker_for
 
-    speaker = make_speaker(settings.voice, settings.rate, args.out_wav)
+    speaker = speaker_for(settings.voice, settings.rate, args.out_wav)
     try:
         speaker.speak(" ".join(args.text))
     finally:

@@ -226,11 +226,12 @@ def test_make_speaker_with_out_wav_records_speech(tmp_path: Path) -> None:
     assert 1.0 < load_wav(path).duration < 10
 
 
-def test_make_speaker_auto_prefers_piper_for_the_default_voice(tmp_path: Path, piper: PiperVoice) -> None:
+def test_make_speaker_auto_prefers_the_light_espeak_voice(tmp_path: Path, piper: PiperVoice) -> None:
     speaker = make_speaker(None, 165, tmp_path / "a.wav")
-    assert speaker.description.startswith("piper (en_US-joe-medium)")
-    # Naming an espeak voice means espeak.
+    assert speaker.description.startswith("pyttsx3")
     assert isinstance(make_renderer("en-gb", 165), Pyttsx3Voice)
+    # piper when asked for by name
+    assert make_speaker(None, 165, tmp_path / "b.wav", "piper").description.startswith("piper (en_US-joe-medium)")
 
 
 # --- sound devices and fallbacks -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from assistant.app import App
 from assistant.messages import Transcript
 from assistant.speech.audio import frames, load_wav
 from assistant.speech.endpoint import EndpointSettings
-from assistant.speech.loop import EventLog, LoopSettings, Recognizer, VoiceLoop
+from assistant.speech.loop import EventLog, LoopSettings, Recognizer, Voice, VoiceLoop
 
 ENGINES = ("pocketsphinx", "vosk", "whisper")
 IMPORTED_AT = time.monotonic()
@@ -69,23 +69,25 @@ def command_recognizer(options: SpeechOptions, app: App) -> Recognizer:
 
 
 class LazyRecognizer:
-    """Loads a slow engine in the background, so listening starts at once; waits for it if needed."""
+    """Loads a big engine the first time it is needed: the open-vocabulary model costs hundreds of
+    megabytes and is only wanted for a reminder's message, so listening starts without it."""
 
     def __init__(self, load: Callable[[], Recognizer | None], name: str) -> None:
         self.name = name
+        self._load = load
         self._engine: Recognizer | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._load, args=(load,), daemon=True)
-        self._thread.start()
-
-    def _load(self, load: Callable[[], Recognizer | None]) -> None:
-        try:
-            self._engine = load()
-        except Exception as exc:  # noqa: BLE001 - reported when the engine is first needed
-            self._error = exc
+        self._tried = False
+        self._lock = threading.Lock()
 
     def transcribe(self, pcm: bytes) -> Transcript:
-        self._thread.join()
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                try:
+                    self._engine = self._load()
+                except Exception as exc:  # noqa: BLE001 - free words are a bonus; commands still work
+                    print(f"reconnect: no open-vocabulary recogniser ({exc}); reminders keep the grammar's words",
+                          file=sys.stderr)
         if self._engine is None:
             return Transcript("", 0.0, "none")
         return self._engine.transcribe(pcm)
@@ -98,13 +100,22 @@ def free_recognizer(options: SpeechOptions, app: App) -> Recognizer:
                                                                    data_dir=app.settings.data_dir), "free")
 
 
+def speaker_for(voice: str | None, rate: int, out_wav: Path | None, engine: str = "auto") -> Voice:
+    """The speaker for the configured voice; `voice = "piper"` or `"espeak"` picks the engine itself."""
+    from assistant.speech.voice import make_speaker
+
+    if voice in ("piper", "espeak", "pyttsx3"):
+        engine, voice = ("piper" if voice == "piper" else "pyttsx3"), None
+    return make_speaker(voice, rate, out_wav, engine)
+
+
 def make_loop(app: App, options: SpeechOptions, events: EventLog, live_clock: Callable[[], float] | None = None,
               report: Callable[[str], None] = print) -> tuple[VoiceLoop, Callable[[], None]]:
     """The loop and a function that finishes the output (closes a reply wav)."""
-    from assistant.speech.voice import VoiceError, VoiceOut, chime, make_speaker
+    from assistant.speech.voice import VoiceError, VoiceOut, chime
 
     try:
-        voice = make_speaker(app.settings.voice, app.settings.rate, options.out_wav, options.voice_engine)
+        voice = speaker_for(app.settings.voice, app.settings.rate, options.out_wav, options.voice_engine)
     except VoiceError as exc:
         raise SpeechSetupError(str(exc)) from exc
     if live_clock is not None and options.out_wav is None and not isinstance(voice, VoiceOut):

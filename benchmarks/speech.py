@@ -1,0 +1,117 @@
+"""`make bench`, speech part: spoken commands on synthesised voices, latency, memory, cold start.
+
+- intent accuracy and out-of-scope rejection: every speakable golden sentence, synthesised with
+  piper (natural) and espeak-ng (robotic), decoded by pocketsphinx against the intent grammar;
+- decode real-time factor and per-utterance decode time;
+- end of speech -> first reply sample, from `reconnect listen --audio --events` (p50/p95), with
+  peak RSS of that process and its cold start (process start -> listening).
+
+Usage: benchmarks/speech.py [-v] [--sample N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from speech_eval import score_spoken  # noqa: E402
+from speech_fixtures import silence, synth, write_wav  # noqa: E402
+
+LATENCY_COMMANDS = [
+    "give us a question", "suggest a cheap date at home", "give us a gratitude prompt", "what reminders do we have",
+    "how are we doing", "any tips on listening", "tell us about the love languages", "stop",
+    "give us a deep question about our dreams", "help",
+]
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def listen_run(tmp: Path) -> dict[str, float]:
+    """One `reconnect listen --audio` over ten commands; latency, RSS and cold start from its events."""
+    audio = silence(0.5)
+    for text in LATENCY_COMMANDS:
+        # long gaps: every reply finishes before the next command, as in a real conversation
+        audio += synth(text) + silence(12.0)
+    wav = write_wav(tmp / "session.wav", audio)
+    config = tmp / "config.toml"
+    config.write_text('wake_phrase = ""\n', encoding="utf-8")
+    events = tmp / "events.jsonl"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(tmp / "data"), "--config", str(config),
+                    "listen", "--audio", str(wav), "--out-wav", str(tmp / "reply.wav"), "--events", str(events)],
+                   check=True, capture_output=True, timeout=600)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    log = [json.loads(line) for line in events.read_text().splitlines()]
+    latencies = []
+    pending_end = None
+    for event in log:
+        if event["event"] == "end_of_speech":
+            pending_end = float(event["t"])
+        elif event["event"] == "reply_audio_start" and pending_end is not None:
+            latencies.append(1000 * (float(event["t"]) - pending_end))
+            pending_end = None
+    cold = next(float(e["seconds_since_start"]) for e in log if e["event"] == "listening")
+    latencies.sort()
+    return {"answered": len(latencies), "p50": statistics.median(latencies),
+            "p95": latencies[max(0, int(round(0.95 * len(latencies))) - 1)],
+            "rss_mb": max(rss, before) / 1024, "cold": cold}
+
+
+def main() -> int:
+    from assistant.grammar.loader import load_grammar
+    from assistant.matching.classifier import train_fallback
+    from assistant.matching.matcher import Matcher
+    from assistant.speech.recognizers import PocketsphinxCommandRecognizer
+
+    sample = int(sys.argv[sys.argv.index("--sample") + 1]) if "--sample" in sys.argv else None
+    grammar = load_grammar()
+    matcher = Matcher(grammar, fallback=train_fallback(grammar))
+    recognizer = PocketsphinxCommandRecognizer(grammar)
+    started = time.perf_counter()
+    recognizer.load()
+    load_seconds = time.perf_counter() - started
+    rows = [("pocketsphinx load (grammar compile + 2 decoders)", f"{load_seconds:.2f} s", "")]
+    misses: list[str] = []
+    for voice, target in (("piper", ">= 97 %"), ("espeak", ">= 90 %")):
+        s = score_spoken(recognizer, matcher, voice, sample)
+        misses += s.misses
+        rows += [
+            (f"{voice}: spoken commands", f"{s.in_scope} in scope, {s.out_scope} out of scope", ""),
+            (f"{voice}: intent accuracy", pct(s.accuracy), target),
+            (f"{voice}: out-of-scope rejected", pct(s.rejection), ">= 90 %"),
+            (f"{voice}: decode p50 / real-time factor", f"{s.decode_p50_ms:.0f} ms / {s.real_time_factor:.2f}", ""),
+        ]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = listen_run(Path(tmp))
+    rows += [
+        ("listen --audio: commands answered", f"{run['answered']:.0f} of {len(LATENCY_COMMANDS)}", ""),
+        ("end of speech -> first reply sample p50", f"{run['p50']:.0f} ms", "<= 250 ms"),
+        ("end of speech -> first reply sample p95", f"{run['p95']:.0f} ms", "<= 250 ms"),
+        ("peak RSS while listening", f"{run['rss_mb']:.0f} MB", "<= 150 MB"),
+        ("cold start to listening", f"{run['cold']:.2f} s", "<= 1.5 s"),
+    ]
+    print(f"Reconnect speech - {os.cpu_count()} cores; end-of-speech silence wait not included in latency")
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure':<{width}} | {'value':<34} | target    |")
+    print(f"|{'-' * (width + 2)}|{'-' * 36}|-----------|")
+    for name, value, target in rows:
+        print(f"| {name:<{width}} | {value:<34} | {target:<9} |")
+    if "-v" in sys.argv:
+        print("\n".join(misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
