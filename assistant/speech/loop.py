@@ -128,6 +128,14 @@ class VoiceLoop:
                          engine=transcript.engine)
         words = normalize(transcript.text, strip_courtesy=False)
         awake = t <= self.open_until or not self.wake or self.dialogue.activity is not None
+        if not words and self.free_recognizer is not None and (awake or utterance.end - utterance.start > 1.0):
+            # not a phrasing the grammar knows: an open-vocabulary pass, judged by the text matcher
+            free = self.free_recognizer.transcribe(utterance.pcm)
+            self.events.emit("free_transcript", text=free.text, engine=free.engine)
+            candidate = normalize(free.text, strip_courtesy=False)
+            bare = candidate[len(self.wake):].strip() if self.wake and candidate.startswith(self.wake) else candidate
+            if self.dialogue.matcher.recognize_best(bare).intent != "unknown" or self.dialogue.pending is not None:
+                words = candidate
         if self.wake and (words == self.wake or words.startswith(self.wake + " ")):
             words = words[len(self.wake):].strip()
             awake = True

@@ -219,11 +219,13 @@ class AudioParser:
         now = self.app.clock.now()
         words = strip_wake(heard.text, self.app.settings.wake_phrase)
         match = self.app.matcher.recognize_best(words, now)
-        if match.intent == "set_reminder":
-            # the message is outside the grammar: read it from the open-vocabulary pass
+        if match.intent in ("set_reminder", "unknown"):
+            # A reminder's message is outside the grammar, and so is a command phrased in a way the
+            # grammar does not know: hear it again with an open vocabulary and let the text matcher,
+            # which refuses rather than guesses, decide.
             free = self.free.transcribe(pcm)
             freer = self.app.matcher.recognize_best(strip_wake(free.text, self.app.settings.wake_phrase), now)
-            if freer.intent == "set_reminder":
+            if freer.intent != "unknown" and (match.intent == "unknown" or freer.intent == "set_reminder"):
                 match = freer
         result = match.to_json()
         result["transcript"] = heard.text
