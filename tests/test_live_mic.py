@@ -64,7 +64,8 @@ def test_listen_hears_commands_answers_and_not_itself(pulse: dict[str, str], tmp
                              "--config", str(config), "listen", "--events", str(events)],
                             env=pulse, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(4.0)  # engines loading; frames before "listening" are not the point here
+        wait_for(events, lambda ev: any(e["event"] == "listening" for e in ev))
+        time.sleep(1.5)  # the input stream opens just after "listening"
         for n, clip in enumerate(clips):
             subprocess.run(["paplay", str(clip)], env=pulse, check=True, timeout=30)
             wait_for(events, lambda ev, n=n: sum(e["event"] == "reply_end" for e in ev) >= n + 1)
