@@ -1,7 +1,8 @@
 """`make bench`, speech part: spoken commands on synthesised voices, latency, memory, cold start.
 
 - intent accuracy and out-of-scope rejection: every speakable golden sentence, synthesised with
-  piper (natural) and espeak-ng (robotic), decoded by pocketsphinx against the intent grammar;
+  piper (natural) and espeak-ng (robotic), through the whole audio path of `parse --audio`
+  (pocketsphinx against the intent grammar; what it rejects, a Whisper pass judged by the matcher);
 - decode real-time factor and per-utterance decode time;
 - end of speech -> first reply sample, from `reconnect listen --audio --events` (p50/p95), with
   peak RSS of that process and its cold start (process start -> listening).
@@ -70,29 +71,30 @@ def listen_run(tmp: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    from assistant.grammar.loader import load_grammar
-    from assistant.matching.classifier import train_fallback
-    from assistant.matching.matcher import Matcher
-    from assistant.speech.recognizers import PocketsphinxCommandRecognizer
+    from assistant.app import build_app
+    from assistant.settings import Settings
+    from assistant.speech.session import AudioParser, SpeechOptions
 
     sample = int(sys.argv[sys.argv.index("--sample") + 1]) if "--sample" in sys.argv else None
-    grammar = load_grammar()
-    matcher = Matcher(grammar, fallback=train_fallback(grammar))
-    recognizer = PocketsphinxCommandRecognizer(grammar)
-    started = time.perf_counter()
-    recognizer.load()
-    load_seconds = time.perf_counter() - started
-    rows = [("pocketsphinx load (grammar compile + 2 decoders)", f"{load_seconds:.2f} s", "")]
     misses: list[str] = []
-    for voice, target in (("piper", ">= 97 %"), ("espeak", ">= 90 %")):
-        s = score_spoken(recognizer, matcher, voice, sample)
-        misses += s.misses
-        rows += [
-            (f"{voice}: spoken commands", f"{s.in_scope} in scope, {s.out_scope} out of scope", ""),
-            (f"{voice}: intent accuracy", pct(s.accuracy), target),
-            (f"{voice}: out-of-scope rejected", pct(s.rejection), ">= 90 %"),
-            (f"{voice}: decode p50 / real-time factor", f"{s.decode_p50_ms:.0f} ms / {s.real_time_factor:.2f}", ""),
-        ]
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as data:
+        app = build_app(Settings(data_dir=Path(data), wake_phrase=""))
+        started = time.perf_counter()
+        parser = AudioParser(app, SpeechOptions())
+        parser.commands.load()  # type: ignore[attr-defined]
+        rows.append(("pocketsphinx load (grammar + decoders)", f"{time.perf_counter() - started:.2f} s", ""))
+        for voice, target in (("piper", ">= 97 %"), ("espeak", ">= 90 %")):
+            s = score_spoken(parser, voice, sample)
+            misses += s.misses
+            rows += [
+                (f"{voice}: spoken golden sentences", f"{s.in_scope} in scope, {s.out_scope} out of scope", ""),
+                (f"{voice}: intent accuracy", pct(s.accuracy), target),
+                (f"{voice}: out-of-scope rejected", pct(s.rejection), ">= 90 %"),
+                (f"{voice}: per utterance p50 / real-time factor",
+                 f"{s.decode_p50_ms:.0f} ms / {s.real_time_factor:.2f}", ""),
+            ]
+        app.close()
     with tempfile.TemporaryDirectory() as tmp:
         run = listen_run(Path(tmp))
     rows += [

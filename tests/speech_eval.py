@@ -13,9 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant.matching.matcher import Matcher
-from assistant.speech.loop import Recognizer
-from assistant.speech.session import strip_wake
+from assistant.speech.session import AudioParser
 from speech_fixtures import silence, synth
 from test_sentences import SENTENCE_DIR, load_cases
 
@@ -56,8 +54,8 @@ def speakable(text: str) -> bool:
     return not any(c in text for c in ":/&%#@") and len(text.strip()) > 1
 
 
-def score_spoken(recognizer: Recognizer, matcher: Matcher, voice: str, sample: int | None = None,
-                 seed: int = 3, wake_phrase: str = "") -> SpokenScore:
+def score_spoken(parser: AudioParser, voice: str, sample: int | None = None, seed: int = 3) -> SpokenScore:
+    """Every speakable golden sentence (or a sample), spoken by `voice`, through the full audio path."""
     cases = [c for c in load_cases(SENTENCE_DIR) if speakable(c.values[0])]
     if sample is not None and sample < len(cases):
         cases = random.Random(seed).sample(cases, sample)
@@ -66,21 +64,20 @@ def score_spoken(recognizer: Recognizer, matcher: Matcher, voice: str, sample: i
         text, intent, _, now = case.values
         pcm = silence(0.3) + synth(text, voice) + silence(0.4)
         started = time.perf_counter()
-        heard = recognizer.transcribe(pcm)
+        parsed = parser.parse_pcm(pcm, datetime.fromisoformat(now).replace(tzinfo=ZONE))
         result.decode_seconds.append(time.perf_counter() - started)
         result.audio_seconds += len(pcm) / 32000
-        words = strip_wake(heard.text, wake_phrase) if wake_phrase else heard.text
-        got = matcher.recognize_best(words, datetime.fromisoformat(now).replace(tzinfo=ZONE)).intent
+        got = parsed["intent"]
         if intent == "unknown":
             result.out_scope += 1
             result.rejected += got == "unknown"
             if got != "unknown":
-                result.misses.append(f"  {voice} accepted: {text!r} heard {heard.text!r} -> {got}")
+                result.misses.append(f"  {voice} accepted: {text!r} heard {parsed['text']!r} -> {got}")
         else:
             result.in_scope += 1
             result.correct += got == intent
             if got != intent:
-                result.misses.append(f"  {voice} missed: {text!r} heard {heard.text!r} -> {got} (want {intent})")
+                result.misses.append(f"  {voice} missed: {text!r} heard {parsed['text']!r} -> {got} (want {intent})")
     return result
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -214,9 +215,11 @@ class AudioParser:
         self.free = free_recognizer(options, app)
 
     def parse(self, path: Path) -> dict[str, object]:
-        pcm = load_wav(path).pcm
+        return self.parse_pcm(load_wav(path).pcm)
+
+    def parse_pcm(self, pcm: bytes, now: datetime | None = None) -> dict[str, object]:
         heard = self.commands.transcribe(pcm)
-        now = self.app.clock.now()
+        now = now or self.app.clock.now()
         words = strip_wake(heard.text, self.app.settings.wake_phrase)
         match = self.app.matcher.recognize_best(words, now)
         if match.intent in ("set_reminder", "unknown"):
