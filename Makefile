@@ -27,6 +27,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/crash.py
+	$(BIN)/python benchmarks/speech.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
