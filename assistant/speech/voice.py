@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from assistant.speech.audio import AudioError, pcm_to_wav_bytes, resample, wav_bytes_to_pcm
+from assistant.speech.audio import AudioError, resample, wav_bytes_to_pcm
 
 _LOG = logging.getLogger(__name__)
 
