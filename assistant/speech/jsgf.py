@@ -9,13 +9,15 @@ message itself is captured by a second, open-vocabulary pass. Alternatives with 
 pronunciation dictionary lacks are dropped, and the phrases lost that way are counted.
 
 Pocketsphinx's own JSGF compiler copies each sub-rule at every reference and keeps every
-alternative a separate path, which made a grammar of this size take 22 s to load and 20 s per
-utterance; `compile_word_graph` therefore builds the same language as a minimal deterministic
-word graph. Pure Python: no speech library is imported here.
+alternative a separate path, which made even a 2,000-phrase sample of this grammar take 22 s
+to load and 20 s per utterance; `compile_word_graph` therefore builds the language as a word
+graph: a minimal deterministic skeleton with shared slot sub-graphs. Pure Python: no speech
+library is imported here.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Collection
@@ -168,7 +170,6 @@ class SpeechGrammar:
     """The out-of-dictionary words that caused the drops."""
 
 
-
 def plain(word: str) -> str:
     """A word of the word graph as spoken: the filler mark removed."""
     return word[len(FILLER_MARK):] if word.startswith(FILLER_MARK) else word
@@ -241,7 +242,7 @@ def speech_grammar(grammar: Grammar, dictionary: Collection[str] | None = None,
     """Every intent's templates, slot values and time expressions as speakable rules.
 
     `dictionary` is the recogniser's word list (None keeps every word). `template_rules` are
-    the shared `<rule>` pieces; by default they are read from the templates the grammar came from.
+    the shared `<rule>` pieces, parsed; by default those of the installed `intents/` files.
     A `wake_phrase` may come before any command, or be said alone; if the dictionary lacks one
     of its words it is left out (and counted in `dropped`). `intents` keeps only those intents,
     e.g. yes / no / stop while waiting for an answer.
@@ -320,11 +321,17 @@ def speech_grammar(grammar: Grammar, dictionary: Collection[str] | None = None,
 
 
 def _template_rules() -> dict[str, Sequence]:
-    from assistant.grammar.loader import _read_yaml, default_intents_dir
+    """The shared `<rule>` pieces of the installed templates (the Grammar keeps only expansions)."""
+    import yaml
+
+    from assistant.grammar.loader import default_intents_dir
 
     found: dict[str, Sequence] = {}
     for path in sorted(default_intents_dir().glob("*.yaml")):
-        data = _read_yaml(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise SpeechGrammarError(f"{path.name}: cannot read the template rules: {exc}") from exc
         if isinstance(data, dict):
             for name, text in (data.get("rules") or {}).items():
                 found[name] = parse_template(str(text))
@@ -380,15 +387,20 @@ class WordGraph:
         """Every word on an arc, filler words with their mark."""
         return frozenset(w for _, _, w in self.arcs if w is not None)
 
-    def accepts(self, text: str) -> bool:
-        """Whether the graph can produce exactly these words (filler words with or without the mark)."""
+    @functools.cached_property
+    def _out(self) -> list[list[tuple[int, str | None]]]:
         out: list[list[tuple[int, str | None]]] = [[] for _ in range(self.n_states)]
         for src, dst, word in self.arcs:
-            out[src].append((dst, word))
+            out[src].append((dst, word if word is None else plain(word)))
+        return out
+
+    def accepts(self, text: str) -> bool:
+        """Whether the graph can produce exactly these words (filler words with or without the mark)."""
+        out = self._out
         current = _closure({self.start}, out)
         for tok in text.split():
-            current = _closure({d for s in current for d, w in out[s] if w is not None and plain(w) == plain(tok)},
-                               out)
+            word = plain(tok)
+            current = _closure({d for s in current for d, w in out[s] if w == word}, out)
         return self.final in current
 
 
@@ -402,11 +414,18 @@ def _closure(states: set[int], out: list[list[tuple[int, str | None]]]) -> set[i
     return seen
 
 
-class _Nfa:
-    """Thompson-style construction with null arcs; rule references are inlined."""
+_HUB = "\x00"
+"""Marks a skeleton token that stands for a shared sub-graph: "\x00intent\x00rule"."""
 
-    def __init__(self, rules: dict[str, Sequence]) -> None:
+
+class _Nfa:
+    """Thompson-style construction with null arcs; rule references are inlined, except the `hubs`,
+    which become one token each (per intent) to be joined to a shared sub-graph later."""
+
+    def __init__(self, rules: dict[str, Sequence], hubs: frozenset[str] = frozenset()) -> None:
         self.rules = rules
+        self.hubs = hubs
+        self.intent = ""
         self.out: list[list[tuple[int, str | None]]] = []
 
     def state(self) -> int:
@@ -433,6 +452,10 @@ class _Nfa:
             for option in node.options:
                 self.out[self.build(option, src, depth + 1)].append((exit_, None))
             return exit_
+        if node.name in self.hubs and self.intent:
+            dst = self.state()
+            self.out[src].append((dst, f"{_HUB}{self.intent}{_HUB}{node.name}"))
+            return dst
         if node.name == FILLER:
             loop, back, exit_ = self.state(), self.state(), self.state()
             self.out[src].append((loop, None))
@@ -441,6 +464,11 @@ class _Nfa:
             return exit_
         if node.name not in self.rules:
             raise SpeechGrammarError(f"speech grammar refers to unknown <{node.name}>")
+        if node.name.startswith("intent_"):
+            outer, self.intent = self.intent, node.name
+            end = self.build(self.rules[node.name], src, depth + 1)
+            self.intent = outer
+            return end
         return self.build(self.rules[node.name], src, depth + 1)
 
 
@@ -504,16 +532,53 @@ def _minimise(table: list[dict[str, int]], finals: set[int]) -> tuple[list[dict[
     return merged, {order[block[s]] for s in finals}
 
 
-def compile_word_graph(speech: SpeechGrammar) -> WordGraph:
-    """The whole grammar as a minimal deterministic word graph with one final state."""
-    nfa = _Nfa(speech.rules)
+def _automaton(rules: dict[str, Sequence], top: Node, hubs: frozenset[str] = frozenset(),
+               intent: str = "") -> tuple[list[dict[str, int]], set[int]]:
+    nfa = _Nfa(rules, hubs)
+    nfa.intent = intent
     start = nfa.state()
-    end = nfa.build(speech.rules[TOP], start)
-    table, finals = _minimise(*_determinise(nfa.out, {start}, {end}))
+    end = nfa.build(top, start)
+    return _minimise(*_determinise(nfa.out, {start}, {end}))
+
+
+def compile_word_graph(speech: SpeechGrammar) -> WordGraph:
+    """The whole grammar as a word graph with one final state.
+
+    The command skeleton is a minimal deterministic graph. A slot's values, the time grammar and
+    the filler loop would be copied at every place they can occur (76,000 arcs, 170 MB of search
+    structures in pocketsphinx), so each intent gets one shared copy of each instead (13,000
+    arcs, 28 MB), joined by null arcs.
+    That lets a slot's end lead on to any of the intent's continuations after that slot, a
+    slight over-generation the matcher and the rejection test absorb.
+    """
+    hubs = frozenset(n for n in speech.rules if n.startswith("list_")) | {"when", FILLER}
+    table, finals = _automaton(speech.rules, speech.rules[TOP], hubs)
+    arcs: list[tuple[int, int, str | None]] = []
+    n_states = len(table) + 1
     final = len(table)
-    arcs: list[tuple[int, int, str | None]] = [(s, d, w) for s, moves in enumerate(table) for w, d in moves.items()]
+    shared: dict[str, tuple[int, int]] = {}  # hub token -> (entry, exit) states
+    built: dict[str, tuple[list[dict[str, int]], set[int]]] = {}
+    for src, moves in enumerate(table):
+        for word, dst in moves.items():
+            if not word.startswith(_HUB):
+                arcs.append((src, dst, word))
+                continue
+            if word not in shared:
+                intent, rule = word[1:].split(_HUB)
+                if rule not in built:
+                    built[rule] = _automaton(speech.rules, RuleRef(rule), intent=intent)
+                sub, sub_finals = built[rule]
+                offset, exit_ = n_states, n_states + len(sub)
+                n_states += len(sub) + 1
+                arcs.extend((offset + a, offset + b, w) for a, m in enumerate(sub) for w, b in m.items())
+                arcs.extend((offset + a, exit_, None) for a in sorted(sub_finals))
+                shared[word] = (offset, exit_)
+            entry, exit_ = shared[word]
+            arcs.extend([(src, entry, None), (exit_, dst, None)])
     arcs.extend((s, final, None) for s in sorted(finals))
-    return WordGraph(final + 1, 0, final, tuple(arcs))
+    if n_states > MAX_GRAPH_STATES:
+        raise SpeechGrammarError("the speech grammar is too large to decode quickly")
+    return WordGraph(n_states, 0, final, tuple(arcs))
 
 
 # --- vosk -----------------------------------------------------------------------------------
