@@ -122,8 +122,6 @@ class Dialogue:
         self.turn_seconds = turn_seconds
         self._clip: str | None = None
         self.desk = ReminderDesk(store, clock, quiet_hours, self._fresh_gratitude_text)
-        if store.get_state("first_seen") is None:
-            store.set_state("first_seen", clock.now().isoformat())
         self._handlers: dict[str, Handler] = {
             "ask_question": self._ask_question,
             "suggest_date": self._suggest_date,
@@ -261,7 +259,12 @@ class Dialogue:
         if self.desk.quiet_now() or self.store.get_state("nudge_day") == now.date().isoformat():
             return []
         dates = self.store.events(["date"])
-        since = dates[-1].at if dates else datetime.fromisoformat(self.store.get_state("first_seen") or now.isoformat())
+        first_seen = self.store.get_state("first_seen")
+        if first_seen is None:
+            # the rhythm is counted from the first day the couple used it, not from the epoch
+            self.store.set_state("first_seen", now.isoformat())
+            first_seen = now.isoformat()
+        since = dates[-1].at if dates else datetime.fromisoformat(first_seen)
         days = (now.date() - since.astimezone(now.tzinfo).date()).days
         if days <= RHYTHM_DAYS["date"]:
             return []
