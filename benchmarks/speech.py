@@ -44,7 +44,7 @@ def listen_run(tmp: Path) -> dict[str, float]:
     audio = silence(0.5)
     for text in LATENCY_COMMANDS:
         # long gaps: every reply finishes before the next command, as in a real conversation
-        audio += synth(text) + silence(12.0)
+        audio += synth(text) + silence(25.0)
     wav = write_wav(tmp / "session.wav", audio)
     config = tmp / "config.toml"
     config.write_text('wake_phrase = ""\n', encoding="utf-8")

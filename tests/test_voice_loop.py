@@ -142,3 +142,10 @@ def test_check_in_keeps_the_mic_open_and_ignores_partners(dialogue: Dialogue, tm
     loop.run(frames(silence(0.5) + tone(1.0) + gap + tone(0.5) + gap + tone(2.0) + gap + tone(0.5) + gap))
     assert len(ears.lengths) == 4
     assert len(mouth.spoken) == 3  # the opening, and one step per "next"; nothing for the partner
+
+
+def test_short_commands_are_long_enough_to_count() -> None:
+    # "help" in a brisk voice has about 0.2 s above the noise: it must still be an utterance
+    audio = silence(1.0) + tone(0.2) + silence(1.0)
+    endpointer = Endpointer()
+    assert [u for n, f in enumerate(frames(audio)) if (u := endpointer.feed(f, n * 0.03))]

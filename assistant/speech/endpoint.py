@@ -29,7 +29,7 @@ class EndpointSettings:
     """Seconds of audio kept from before the start."""
     max_utterance: float = 15.0
     """Longest utterance; a longer one is cut here."""
-    min_utterance: float = 0.25
+    min_utterance: float = 0.15
     """Shorter bursts (a cough, a click) are dropped."""
     ratio: float = 3.0
     """How far over the noise floor (in RMS) counts as speech."""
