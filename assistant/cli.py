@@ -18,7 +18,7 @@ from assistant.dialogue.phrasing import schedule_phrase
 from assistant.grammar.loader import GrammarError
 from assistant.messages import Reminder, Reply
 from assistant.reminders.delivery import ReminderDesk
-from assistant.reminders.from_text import ReminderInputError, reminder_from_match
+from assistant.reminders.from_text import ReminderInputError, reminder_from_match, reminder_kind
 from assistant.reminders.schedule import RecurrenceError
 from assistant.settings import ConfigError, Settings, load_settings
 from assistant.storage.database import DB_NAME, Store, StoreError, forget
@@ -282,8 +282,7 @@ def _reminders_add(args: argparse.Namespace, settings: Settings, store: Store, c
     except (ReminderInputError, RecurrenceError) as exc:
         print(f"reconnect: {exc}", file=sys.stderr)
         return 1
-    kind = "gratitude" if "gratitude" in new.message else "say"
-    reminder = store.add_reminder(new.local_when, new.rrule, new.message, now, kind)
+    reminder = store.add_reminder(new.local_when, new.rrule, new.message, now, reminder_kind(new.message))
     print(json.dumps(_reminder_json(reminder), ensure_ascii=False))
     return 0
 

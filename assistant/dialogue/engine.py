@@ -26,6 +26,7 @@ from assistant.matching.normalize import normalize
 from assistant.matching.times import find_past_day, find_time
 from assistant.messages import IntentMatch, Reminder, Reply
 from assistant.reminders.delivery import ReminderDesk
+from assistant.reminders.from_text import reminder_kind
 from assistant.reminders.schedule import RecurrenceError, check_rrule
 from assistant.settings import QuietHours
 from assistant.storage.database import Store
@@ -53,6 +54,8 @@ MORE_TIME = re.compile(r"\b(more time|another minute|1 more minute|a bit longer|
 PAUSE = re.compile(r"^(pause|pause it|pause the (check in|timer)|hold on|hang on|wait|wait a (minute|second|sec))$")
 RESUME = re.compile(r"^(resume|unpause|carry on|continue|go on|we are back|i am back|ok we are back|start again)$")
 RESUME_WORDS = re.compile(r"\b(resume|continue|pick up|picking up|carry on|get back to|go back to|finish)\b")
+UNCLEAR_REPEAT = ("I can't work out how often that should repeat. Try every day, every Sunday, "
+                  "or every evening at eight.")
 REPEATING = re.compile(r"\b(every|each)\b")
 REMINDER_START = re.compile(r"^(remind (me|us)|set (a|an) reminder|add a reminder|make a reminder)\b")
 HELP_TEXT = (
@@ -439,8 +442,7 @@ class Dialogue:
         if "when" in match.slots:
             draft.when = datetime.fromisoformat(match.slots["when"]).replace(tzinfo=self.clock.now().tzinfo)
         if draft.rrule is None and REPEATING.search(normalize(match.text).replace(draft.message or "\0", "")):
-            return [Reply("I can't work out how often that should repeat. Try every day, every Sunday, "
-                          "or every evening at eight.")]
+            return [Reply(UNCLEAR_REPEAT)]
         return self._continue_reminder(draft)
 
     def _continue_reminder(self, draft: DraftReminder) -> list[Reply]:
@@ -477,7 +479,7 @@ class Dialogue:
                 check_rrule(draft.rrule, draft.when)
             except RecurrenceError as exc:
                 return [Reply(str(exc))]
-        kind = "gratitude" if "gratitude" in normalize(draft.message) else "say"
+        kind = reminder_kind(draft.message)
         self.store.add_reminder(draft.when.replace(tzinfo=None).isoformat(timespec="seconds"),
                                 draft.rrule, draft.message, self.clock.now(), kind, draft.clip)
         if kind == "gratitude":
@@ -601,8 +603,7 @@ class Dialogue:
         if REMINDER_START.match(words):
             # clearly a reminder, with a timing the time parser could not follow
             if REPEATING.search(words):
-                return [Reply("I can't work out how often that should repeat. Try every day, every Sunday, "
-                              "or every evening at eight.")]
+                return [Reply(UNCLEAR_REPEAT)]
             return [Reply("I couldn't follow when. Try: remind me tomorrow at nine to call my sister.")]
         self.misunderstood += 1
         if self.misunderstood >= 2:

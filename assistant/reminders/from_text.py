@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from assistant.matching.normalize import normalize
 from assistant.messages import IntentMatch
 from assistant.reminders.schedule import check_rrule
 
 EXAMPLE = "remind me every evening at eight to thank her"
+
+
+def reminder_kind(message: str) -> str:
+    """gratitude for the daily gratitude ritual (a fresh prompt is spoken), else say (the message)."""
+    return "gratitude" if "gratitude" in normalize(message) else "say"
 
 
 class ReminderInputError(ValueError):
