@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.dialogue.engine import Dialogue
 from assistant.messages import Transcript
-from assistant.speech.endpoint import FRAME_BYTES, SAMPLE_RATE, Endpointer
+from assistant.speech.endpoint import FRAME_BYTES, SAMPLE_RATE, Endpointer, Utterance
 from assistant.speech.loop import EventLog, LoopSettings, VoiceLoop
 
 
@@ -64,7 +64,7 @@ def test_endpointer_finds_each_utterance_and_its_edges() -> None:
     endpointer = Endpointer()
     found = []
     for n, frame in enumerate(frames(audio)):
-        utterance = endpointer.feed(frame, n * 0.03)
+        utterance = endpointer.feed(frame, n * 0.03).utterance
         if utterance:
             found.append((round(utterance.start, 2), round(utterance.end, 2)))
     assert len(found) == 2
@@ -78,7 +78,7 @@ def test_endpointer_ignores_clicks_and_steady_noise() -> None:
     click = tone(0.09)
     endpointer = Endpointer()
     audio = noise + click + noise
-    assert [u for n, f in enumerate(frames(audio)) if (u := endpointer.feed(f, n * 0.03))] == []
+    assert [u for n, f in enumerate(frames(audio)) if (u := endpointer.feed(f, n * 0.03).utterance)] == []
 
 
 def test_wake_phrase_then_command(dialogue: Dialogue) -> None:
@@ -148,4 +148,42 @@ def test_short_commands_are_long_enough_to_count() -> None:
     # "help" in a brisk voice has about 0.2 s above the noise: it must still be an utterance
     audio = silence(1.0) + tone(0.2) + silence(1.0)
     endpointer = Endpointer()
-    assert [u for n, f in enumerate(frames(audio)) if (u := endpointer.feed(f, n * 0.03))]
+    assert [u for n, f in enumerate(frames(audio)) if (u := endpointer.feed(f, n * 0.03).utterance)]
+
+
+def test_endpointer_events_carry_exactly_the_utterance_audio() -> None:
+    # what a streaming recogniser is fed must be the very bytes the utterance ends up with
+    audio = silence(1.0) + tone(0.8) + silence(1.0) + tone(16.0) + silence(1.0)
+    endpointer = Endpointer()
+    taken: list[bytes] = []
+    utterances: list[Utterance] = []
+    for n, frame in enumerate(frames(audio)):
+        event = endpointer.feed(frame, n * 0.03)
+        if event.started:
+            assert not taken and event.audio[-1] == frame
+            # 0.3 s of pre-roll; after a cut the rest of the speech starts with what came since
+            assert len(event.audio) == (3 if len(utterances) == 2 else 10)
+            assert endpointer.in_speech
+        taken += event.audio
+        if event.utterance is not None:
+            utterances.append(event.utterance)
+            assert b"".join(taken) == event.utterance.pcm
+            taken = []
+    assert len(utterances) == 3  # the long one is cut at max_utterance
+    assert 14.9 <= len(utterances[1].pcm) / 2 / SAMPLE_RATE <= 15.1
+
+
+def test_endpointer_says_when_a_burst_is_dropped_or_flushed() -> None:
+    endpointer = Endpointer()
+    events = [endpointer.feed(f, n * 0.03) for n, f in enumerate(frames(silence(1.0) + tone(0.1) + silence(1.0)))]
+    assert sum(e.started for e in events) == 1 and sum(e.dropped for e in events) == 1
+    assert all(e.utterance is None for e in events)
+    assert not endpointer.in_speech and endpointer.flush(2.1).utterance is None
+
+    audio = silence(1.0) + tone(1.0)
+    taken: list[bytes] = []
+    for n, frame in enumerate(frames(audio)):
+        taken += endpointer.feed(frame, n * 0.03).audio
+    last = endpointer.flush(2.0)
+    assert last.utterance is not None and last.audio == () and b"".join(taken) == last.utterance.pcm
+    assert endpointer.flush(2.0).utterance is None  # nothing is left in progress

@@ -12,6 +12,7 @@ import yaml
 from assistant.catalogue.model import (
     Catalogue, CheckInScript, CheckInStep, Item, LoveLanguage, QuizChoice, QuizItem,
 )
+from assistant.yamlfile import load_yaml
 
 MAX_WORDS = 35
 SPEAKABLE = re.compile(r"[A-Za-z0-9 ,.?!';:{}-]+")
@@ -162,7 +163,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     scripts: dict[str, CheckInScript] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path)
         except yaml.YAMLError as exc:
             raise CatalogueError(f"{path.name}: not valid YAML: {exc}") from exc
         kind = data.get("kind") if isinstance(data, dict) else None

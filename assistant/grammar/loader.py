@@ -6,16 +6,16 @@ caught at start-up rather than as a silent miss at run time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-import re
-
 from assistant.grammar.templates import Sequence, TemplateError, expand, parse_template, to_regex
 from assistant.matching.normalize import normalize
+from assistant.yamlfile import load_yaml
 
 TIME = "time"
 """Slot kind filled by the spoken-time parser (`{when}` gives both `when` and `rrule`)."""
@@ -80,10 +80,9 @@ class Grammar:
 
     def vocabulary(self) -> frozenset[str]:
         """Every word a template or slot value can produce."""
-        words: set[str] = set()
-        for spec in self.intents.values():
-            for phrase in spec.phrases:
-                words.update(w for w in phrase.split() if not w.startswith("{"))
+        # One split of everything, then drop the placeholders: word by word was slow.
+        text = " ".join(p for spec in self.intents.values() for s in spec.sentences for p in s.phrases)
+        words = {w for w in set(text.split()) if not w.startswith("{")}
         for slot_list in self.lists.values():
             for phrase in slot_list.values:
                 words.update(phrase.split())
@@ -101,7 +100,7 @@ def default_intents_dir() -> Path:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path)
     except yaml.YAMLError as exc:
         raise GrammarError(f"{path.name}: not valid YAML: {exc}") from exc
 
@@ -156,7 +155,8 @@ def _load_intent(
         except (TemplateError, re.error) as exc:
             raise GrammarError(f"{path.name}: {name}: {text!r}: {exc}") from exc
         for phrase in phrases:
-            for word in phrase.split():
+            # most phrases have no slot; testing that first skips splitting some 25,000 of them
+            for word in phrase.split() if "{" in phrase else ():
                 if word.startswith("{") and word[1:-1] not in slots:
                     raise GrammarError(f"{path.name}: {name}: {text!r}: undeclared slot {word}")
         for slot in fixed:

@@ -162,22 +162,35 @@ def _expand_all(node: Node, rules: dict[str, Sequence]) -> list[Phrase]:
     return result
 
 
-def _expand_one(node: Node, rules: dict[str, Sequence], pick: int, salt: list[int]) -> Phrase:
-    # Walks the tree choosing one option per group; different `pick` values rotate every
-    # group through its options, so a few hundred samples use every word of the template.
+# A template flattened for sampling: rules inlined, each step a token or a group of options.
+_Flat = list[Union[str, tuple["_Flat", ...]]]
+
+
+def _flatten(node: Node, rules: dict[str, Sequence], out: _Flat) -> _Flat:
     if isinstance(node, Word):
-        return (node.text,)
-    if isinstance(node, SlotRef):
-        return ("{" + node.name + "}",)
-    if isinstance(node, RuleRef):
-        return _expand_one(rules[node.name], rules, pick, salt)
-    if isinstance(node, Alternative):
-        salt[0] += 1
-        option = node.options[(pick * (salt[0] * 7 + 1) + pick // (salt[0] + 1)) % len(node.options)]
-        return _expand_one(option, rules, pick, salt)
-    out: Phrase = ()
-    for item in node.items:
-        out += _expand_one(item, rules, pick, salt)
+        out.append(node.text)
+    elif isinstance(node, SlotRef):
+        out.append("{" + node.name + "}")
+    elif isinstance(node, RuleRef):
+        _flatten(rules[node.name], rules, out)
+    elif isinstance(node, Alternative):
+        out.append(tuple(_flatten(option, rules, []) for option in node.options))
+    else:
+        for item in node.items:
+            _flatten(item, rules, out)
+    return out
+
+
+def _expand_one(flat: _Flat, pick: int, salt: list[int], out: list[str]) -> list[str]:
+    # Walks the template choosing one option per group; different `pick` values rotate every
+    # group through its options, so a few hundred samples use every word of the template.
+    # `salt` counts the groups met so far, in template order, along the chosen path.
+    for step in flat:
+        if isinstance(step, str):
+            out.append(step)
+        else:
+            salt[0] += 1
+            _expand_one(step[(pick * (salt[0] * 7 + 1) + pick // (salt[0] + 1)) % len(step)], pick, salt, out)
     return out
 
 
@@ -187,6 +200,10 @@ def _normalize_run(words: str) -> str:
 
 
 def _render(tokens: Phrase) -> str:
+    text = " ".join(tokens)
+    if "{" not in text:
+        # No slot, so one run: most phrases, and the loop below costs more than the cache hit.
+        return _normalize_run(text)
     words: list[str] = []
     run: list[str] = []
     for tok in tokens:
@@ -211,8 +228,10 @@ def expand(template: Sequence, rules: dict[str, Sequence], limit: int = 400) -> 
     if _count(template, rules) <= limit:
         token_lists = _expand_all(template, rules)
     else:
-        token_lists = [_expand_one(template, rules, pick, [0]) for pick in range(limit)]
-    phrases = dict.fromkeys(_render(tokens) for tokens in token_lists)
+        flat = _flatten(template, rules, [])
+        token_lists = [tuple(_expand_one(flat, pick, [0], [])) for pick in range(limit)]
+    # Samples repeat; rendering each distinct one once gives the same phrases in the same order.
+    phrases = dict.fromkeys(_render(tokens) for tokens in dict.fromkeys(token_lists))
     return [p for p in phrases if p]
 
 

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from assistant.grammar.loader import TIME, WILDCARD, Grammar, GrammarError
 from assistant.matching.normalize import normalize
+from assistant.yamlfile import load_yaml
 
 UNKNOWN = "unknown"
 PHRASES_PER_INTENT = 400
@@ -52,9 +51,11 @@ class NaiveBayes:
     """Multinomial naive Bayes with add-alpha smoothing; classes weighted equally."""
 
     def __init__(self, examples: Iterable[tuple[str, str]], alpha: float = 0.3) -> None:
-        counts: dict[str, Counter[str]] = {}
+        # Gathered per label and counted in one call each: a Counter.update per example was slow.
+        gathered: dict[str, list[str]] = {}
         for text, label in examples:
-            counts.setdefault(label, Counter()).update(features(text))
+            gathered.setdefault(label, []).extend(features(text))
+        counts = {label: Counter(feats) for label, feats in gathered.items()}
         self.vocabulary = frozenset(f for c in counts.values() for f in c)
         size = len(self.vocabulary)
         self._log: dict[str, dict[str, float]] = {}
@@ -97,7 +98,7 @@ def read_out_of_scope(path: Path) -> list[str]:
     """The `out_of_scope` examples file in the intents directory; empty when there is none."""
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path) or {}
     lines = data.get("out_of_scope") if isinstance(data, dict) else None
     if not isinstance(lines, list) or not all(isinstance(t, str) for t in lines):
         raise GrammarError(f"{path.name}: expected a list 'out_of_scope' of sentences")
@@ -108,8 +109,14 @@ def training_examples(grammar: Grammar, out_of_scope: Sequence[str], seed: int =
     """Template expansions with slots filled by sample values, plus the out-of-scope sentences."""
     rng = random.Random(seed)
     examples: list[tuple[str, str]] = []
+    # Sorted once per list: the choices below must see the values in the same order every run.
+    values = {name: sorted(slot_list.values) for name, slot_list in grammar.lists.items()}
     for name, spec in grammar.intents.items():
         for phrase in sample_phrases(spec.phrases, PHRASES_PER_INTENT, rng):
+            if "{" not in phrase:
+                # nothing to fill, so no draw from `rng`: the common case, kept off the word loop
+                examples.append((" ".join(phrase.split()), name))
+                continue
             words = []
             for word in phrase.split():
                 kind = spec.slots.get(word[1:-1]) if word.startswith("{") else None
@@ -120,7 +127,7 @@ def training_examples(grammar: Grammar, out_of_scope: Sequence[str], seed: int =
                 elif kind == WILDCARD:
                     words.append(rng.choice(SAMPLE_MESSAGES))
                 else:
-                    words.append(rng.choice(sorted(grammar.lists[kind].values)))
+                    words.append(rng.choice(values[kind]))
             examples.append((" ".join(words), name))
     examples += [(normalize(text), UNKNOWN) for text in out_of_scope]
     return examples

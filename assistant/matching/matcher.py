@@ -69,9 +69,8 @@ class _IntentIndex:
         self.phrase_to_slot = phrase_to_slot
         alternation = "|".join(re.escape(p) for p in sorted(phrase_to_slot, key=len, reverse=True))
         self.spotter = re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])") if alternation else None
-        wildcard = "{" + "} {".join(k for k, v in spec.slots.items() if v == WILDCARD) + "}"
-        self.fuzzy_phrases = [p for p in spec.phrases if not any(
-            "{" + k + "}" in p for k, v in spec.slots.items() if v == WILDCARD)] if wildcard else spec.phrases
+        wildcards = ["{" + k + "}" for k, v in spec.slots.items() if v == WILDCARD]
+        self.fuzzy_phrases = [p for p in spec.phrases if not any(w in p for w in wildcards)]
 
     def delexicalise(self, text: str, time_spans: tuple[tuple[int, int], ...]) -> tuple[str, dict[str, str]]:
         spots: list[_Spot] = []

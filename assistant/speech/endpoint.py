@@ -3,6 +3,8 @@
 The noise floor adapts to the room, so a fridge hum or a quiet TV does not count as speech;
 an utterance starts after a few loud frames (with a little audio kept from before, so the
 first consonant is not clipped) and ends after `end_silence` seconds under the threshold.
+Each frame fed says what it did (`EndpointEvent`): which audio joined an utterance, and whether
+one started or ended, so a recogniser can decode while the person is still talking.
 Pure Python on purpose: the loop runs it on every 30 ms frame and it must not need numpy.
 """
 
@@ -47,6 +49,26 @@ class Utterance:
     """Stream seconds where speech ended (before the trailing silence)."""
 
 
+@dataclass(frozen=True)
+class EndpointEvent:
+    """What one call to `Endpointer.feed` or `flush` did; most frames do nothing (all defaults)."""
+
+    audio: tuple[bytes, ...] = ()
+    """Frames that joined the utterance in progress, in stream order: the pre-roll (this frame last)
+    when speech starts, then each frame alone. Everything since `started`, joined, is exactly the
+    ended `Utterance.pcm`."""
+    started: bool = False
+    """Speech began with this frame."""
+    utterance: Utterance | None = None
+    """The utterance that ended here."""
+    dropped: bool = False
+    """The speech in progress ended too short to count (a cough, a click) and was thrown away."""
+
+
+NOTHING = EndpointEvent()
+"""No speech in progress; shared because it is the answer for nearly every frame."""
+
+
 def rms(frame: bytes) -> float:
     samples = array("h")
     samples.frombytes(frame[: len(frame) // 2 * 2])
@@ -58,7 +80,7 @@ def rms(frame: bytes) -> float:
 
 
 class Endpointer:
-    """Feed frames in stream order; `feed` returns an Utterance when one has just ended."""
+    """Feed frames in stream order; each `feed` says what the frame did to the utterance in progress."""
 
     def __init__(self, settings: EndpointSettings | None = None) -> None:
         self.settings = settings or EndpointSettings()
@@ -79,7 +101,7 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._in_speech
 
-    def feed(self, frame: bytes, t: float) -> Utterance | None:
+    def feed(self, frame: bytes, t: float) -> EndpointEvent:
         """`t` is the stream time (seconds) at the start of `frame`."""
         s = self.settings
         level = rms(frame)
@@ -97,28 +119,27 @@ class Endpointer:
                 self._voiced = list(self._pre)
                 self._start = t - (s.start_frames - 1) * seconds
                 self._quiet_run = 0
-            return None
+                return EndpointEvent(audio=tuple(self._voiced), started=True)
+            return NOTHING
         self._voiced.append(frame)
         self._quiet_run = 0 if loud else self._quiet_run + 1
         quiet_for = self._quiet_run * seconds
         length = len(self._voiced) * seconds
         if quiet_for >= s.end_silence or length >= s.max_utterance:
-            end = t + seconds - quiet_for
-            pcm = b"".join(self._voiced)
-            start = self._start
-            self.reset()
-            if end - start < s.min_utterance:
-                return None
-            return Utterance(pcm, start, end)
-        return None
+            # the trailing quiet stays in the pcm (a recogniser wants it), but not in `end`
+            return self._end(t + seconds - quiet_for, (frame,))
+        return EndpointEvent(audio=(frame,))
 
-    def flush(self, t: float) -> Utterance | None:
-        """End of stream: whatever speech is in progress, as an utterance."""
+    def flush(self, t: float) -> EndpointEvent:
+        """End of stream: whatever speech is in progress ends here."""
         if not self._in_speech:
-            return None
+            return NOTHING
+        return self._end(t, ())
+
+    def _end(self, end: float, audio: tuple[bytes, ...]) -> EndpointEvent:
         pcm = b"".join(self._voiced)
         start = self._start
         self.reset()
-        if t - start < self.settings.min_utterance:
-            return None
-        return Utterance(pcm, start, t)
+        if end - start < self.settings.min_utterance:
+            return EndpointEvent(audio=audio, dropped=True)
+        return EndpointEvent(audio=audio, utterance=Utterance(pcm, start, end))

@@ -39,6 +39,13 @@ only stand in for a message from the words of the command; `plain()` removes it.
 MAX_GRAPH_STATES = 400_000
 """A bigger word graph would be too slow to decode; refuse rather than hang."""
 
+CONTRACTED: dict[str, tuple[str, ...]] = {}
+"""Two spelt-out words -> the contractions that say them ("do not" -> "don't")."""
+for _short, _long in CONTRACTIONS.items():
+    if len(_long.split()) == 2 and "'" in _short:
+        CONTRACTED.setdefault(_long, ())
+        CONTRACTED[_long] += (_short,)
+
 _UNIT_WORDS = {v: k for k, v in UNITS.items()}
 _TENS_WORDS = {v: k for k, v in TENS.items()}
 _ORDINAL_WORDS = {v: k for k, v in ORDINALS.items()}
@@ -50,6 +57,8 @@ RESPELL: dict[str, str] = {
 }
 """Words the pronunciation dictionary spells differently."""
 
+HESITATIONS = "(um | uh | er | hmm | oh | ah) [actually | just | so] | actually | just | so"
+"""Sounds and words said before a command while thinking; the matcher drops them, the recogniser must hear them."""
 OPENERS = "please | hey | okay | ok | so | well | now | alright | can you | could you | would you | will you"
 """Words a couple may put before a command; the matcher strips them, the recogniser must hear them."""
 CLOSERS = "please | now | for us | for me | thanks | thank you"
@@ -180,10 +189,17 @@ def is_filler(word: str) -> bool:
     return word.startswith(FILLER_MARK)
 
 
+@dataclass(frozen=True)
+class SaidEitherWay(Alternative):
+    """Words spelt out or their contraction: one phrase of the template, said two ways."""
+
+
 def _count(node: Node, rules: dict[str, Sequence], depth: int = 0) -> int:
     """Expansions of `node`, with references to `rules` expanded and every slot counted once."""
     if depth > 40:
         raise SpeechGrammarError("template rules nest too deeply (a rule refers to itself?)")
+    if isinstance(node, SaidEitherWay):
+        return _count(node.options[0], rules, depth + 1)
     if isinstance(node, Alternative):
         return sum(_count(o, rules, depth + 1) for o in node.options)
     if isinstance(node, Sequence):
@@ -213,6 +229,27 @@ class _Respeller:
             return None
         return Word(words) if words else Sequence(())
 
+    def _contractible(self, items: list[Node]) -> tuple[Node, ...]:
+        """`items`, where two words in a row may also be said as one contraction ("let us" or "let's").
+
+        Templates are written as the matcher sees text, contractions spelt out; people say
+        them contracted, and a recogniser only hears what its grammar offers.
+        """
+        out: list[Node] = []
+        i = 0
+        while i < len(items):
+            first, second = items[i], items[i + 1] if i + 1 < len(items) else None
+            if isinstance(first, Word) and isinstance(second, Word):
+                pair = f"{first.text} {second.text}"
+                short = [c for c in CONTRACTED.get(pair, ()) if self.dictionary is None or c in self.dictionary]
+                if short:
+                    out.append(SaidEitherWay((Sequence((first, second)), *(Sequence((Word(c),)) for c in short))))
+                    i += 2
+                    continue
+            out.append(first)
+            i += 1
+        return tuple(out)
+
     def node(self, node: Node) -> Node | None:
         if isinstance(node, Word):
             return self.word(node.text)
@@ -226,7 +263,9 @@ class _Respeller:
             return None if name in self.dead_rules else RuleRef(name)
         if isinstance(node, Sequence):
             items = [self.node(i) for i in node.items]
-            return None if any(i is None for i in items) else Sequence(tuple(i for i in items if i is not None))
+            if any(i is None for i in items):
+                return None
+            return Sequence(self._contractible([i for i in items if i is not None]))
         options = [o for o in (self.node(o) for o in node.options) if o is not None]
         return Alternative(tuple(o if isinstance(o, Sequence) else Sequence((o,)) for o in options)) \
             if options else None
@@ -300,11 +339,13 @@ def speech_grammar(grammar: Grammar, dictionary: Collection[str] | None = None,
         rules[f"list_{list_name}"] = Sequence((Alternative(tuple(Sequence((v,)) for v in values)),))
     fillers = [w for w in FILLER_WORDS if dictionary is None or w in dictionary]
     rules[f"{FILLER}_word"] = Sequence((Alternative(tuple(Sequence((Word(FILLER_MARK + w),)) for w in fillers)),))
-    edges = {n: speller.tree(parse_template(t)) for n, t in (("opener", OPENERS), ("closer", CLOSERS))}
+    edges = {n: speller.tree(parse_template(t))
+             for n, t in (("hesitation", HESITATIONS), ("opener", OPENERS), ("closer", CLOSERS))}
     body = Alternative(tuple(Sequence((RuleRef(f"intent_{n}"),)) for n in kept_intents))
     items: list[Node] = [body]
-    if edges["opener"] is not None:
-        items.insert(0, Alternative((edges["opener"], Sequence(()))))
+    for edge in ("opener", "hesitation"):
+        if edges[edge] is not None:
+            items.insert(0, Alternative((edges[edge], Sequence(()))))
     if edges["closer"] is not None:
         items.append(Alternative((edges["closer"], Sequence(()))))
     command = Sequence(tuple(items))
@@ -325,12 +366,13 @@ def _template_rules() -> dict[str, Sequence]:
     import yaml
 
     from assistant.grammar.loader import default_intents_dir
+    from assistant.yamlfile import load_yaml
 
     found: dict[str, Sequence] = {}
     for path in sorted(default_intents_dir().glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            data = load_yaml(path)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise SpeechGrammarError(f"{path.name}: cannot read the template rules: {exc}") from exc
         if isinstance(data, dict):
             for name, text in (data.get("rules") or {}).items():

@@ -4,11 +4,16 @@ Half-duplex: while the assistant speaks, what the microphone hears is thrown awa
 never answers itself. After it asks something (or while a check-in or quiz runs) the mic
 stays open without the wake phrase for a while. Everything that happens is stamped on one
 monotonic clock in an optional JSON-lines event log.
+
+Latency from the end of speech to the first reply sample is what a person feels, so a streaming
+recogniser decodes each frame while the person talks (only its final result waits for the end),
+and a rendered reply is spoken a sentence at a time (only the first sentence waits for the renderer).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -19,11 +24,20 @@ from typing import IO, Protocol
 from assistant.dialogue.engine import Dialogue
 from assistant.matching.normalize import normalize
 from assistant.messages import Reply, Transcript
-from assistant.speech.endpoint import FRAME_BYTES, SAMPLE_RATE, Endpointer, EndpointSettings, Utterance
+from assistant.speech.endpoint import (
+    FRAME_BYTES,
+    SAMPLE_RATE,
+    EndpointEvent,
+    Endpointer,
+    EndpointSettings,
+    Utterance,
+)
+from assistant.speech.recognizers import StreamingRecognizer
 
 ECHO_TAIL_SECONDS = 0.2
 WORDS_PER_SECOND = 2.7
 """How fast printed replies would have been spoken, for half-duplex timing without audio."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class Recognizer(Protocol):
@@ -48,6 +62,8 @@ class LoopSettings:
     """How long the mic stays open without the wake phrase after a question."""
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     """Where utterances start and end."""
+    min_piece_words: int = 4
+    """A rendered reply is spoken sentence by sentence; shorter sentences join a neighbour."""
 
 
 class EventLog:
@@ -90,6 +106,8 @@ class VoiceLoop:
         """Stream time until which no wake phrase is needed."""
         self.deaf_until = -1.0
         """Stream time until which input is ignored because the assistant was speaking."""
+        self._streaming: StreamingRecognizer | None = None
+        """The recogniser hearing the utterance in progress, if it streams."""
 
     # input --------------------------------------------------------------------------------
     def run(self, frames: Iterable[bytes], start: float = 0.0) -> float:
@@ -103,19 +121,45 @@ class VoiceLoop:
             if t >= next_tick:
                 self.tick(t)
                 next_tick = t + 1.0
-        last = self.endpointer.flush(t)
-        if last is not None:
-            self.events.emit("end_of_speech", start=round(last.start, 3), end=round(last.end, 3))
-            self.on_utterance(last, t)
+        self._step(self.endpointer.flush(t), t)
         return t
 
     def feed(self, frame: bytes, t: float) -> None:
         if t < self.deaf_until:
             return
-        utterance = self.endpointer.feed(frame, t)
-        if utterance is not None:
+        self._step(self.endpointer.feed(frame, t), t)
+
+    def _step(self, event: EndpointEvent, t: float) -> None:
+        if event.started:
+            self._abandon()  # whatever was left open belongs to no utterance now
+            if isinstance(self.recognizer, StreamingRecognizer):
+                self._streaming = self.recognizer
+                self._streaming.start()
+        if self._streaming is not None:
+            partial = ""
+            for frame in event.audio:
+                partial = self._streaming.feed(frame)
+            if "remind" in partial:
+                self._warm_free_words()
+        if event.dropped:
+            self._abandon()
+        if event.utterance is not None:
+            utterance = event.utterance
             self.events.emit("end_of_speech", start=round(utterance.start, 3), end=round(utterance.end, 3))
             self.on_utterance(utterance, t)
+
+    def _warm_free_words(self) -> None:
+        # A reminder's message needs the open-vocabulary engine; start it while they are still
+        # talking, so its loading is not added to the wait for the answer.
+        warm = getattr(self.free_recognizer, "warm", None)
+        if callable(warm):
+            warm()
+
+    def _abandon(self) -> None:
+        """Close a streamed utterance that will never be used, so the engine starts clean."""
+        if self._streaming is not None:
+            streaming, self._streaming = self._streaming, None
+            streaming.finish()
 
     def tick(self, t: float) -> None:
         """Time passing with nobody talking: reminders, check-in timers, nudges."""
@@ -123,7 +167,7 @@ class VoiceLoop:
 
     # understanding ------------------------------------------------------------------------
     def on_utterance(self, utterance: Utterance, t: float) -> None:
-        transcript = self.recognizer.transcribe(utterance.pcm)
+        transcript = self._transcribe(utterance)
         self.events.emit("transcript", text=transcript.text, confidence=round(transcript.confidence, 3),
                          engine=transcript.engine)
         words = normalize(transcript.text, strip_courtesy=False)
@@ -148,6 +192,12 @@ class VoiceLoop:
         if self._needs_free_words(words):
             text, clip = self._free_words(utterance, words)
         self._say(self.dialogue.handle(text, clip), t)
+
+    def _transcribe(self, utterance: Utterance) -> Transcript:
+        streaming, self._streaming = self._streaming, None
+        if streaming is not None:
+            return streaming.finish()  # it has heard every frame of `utterance.pcm` already
+        return self.recognizer.transcribe(utterance.pcm)
 
     def _needs_free_words(self, words: str) -> bool:
         if self.free_recognizer is None:
@@ -196,6 +246,7 @@ class VoiceLoop:
                 # playback blocked in real time; ignore what was captured meanwhile, plus the room's echo
                 self.deaf_until = max(self.deaf_until, self.live_clock() + ECHO_TAIL_SECONDS)
             self.endpointer.reset()
+            self._abandon()  # a reminder may have cut into someone talking: that utterance is gone
             if replies[-1].expects_answer or self.dialogue.pending is not None:
                 self.open_until = self.deaf_until + self.settings.follow_up_seconds
 
@@ -204,10 +255,33 @@ class VoiceLoop:
             self._emit_first_audio()
             self.voice.speak(text)
             return len(text.split()) / WORDS_PER_SECOND
-        pcm, rate = self.render(text)
-        self._emit_first_audio()
-        self.voice.play(pcm, rate)
-        return len(pcm) / 2 / rate
+        spoken = 0.0
+        for n, piece in enumerate(speech_pieces(text, self.settings.min_piece_words)):
+            # only the first sentence is rendered before the first sample goes out
+            pcm, rate = self.render(piece)
+            if n == 0:
+                self._emit_first_audio()
+            self.voice.play(pcm, rate)
+            spoken += len(pcm) / 2 / rate
+        return spoken
 
     def _emit_first_audio(self) -> None:
         self.events.emit("reply_audio_start")
+
+
+def speech_pieces(text: str, min_words: int = 4) -> list[str]:
+    """`text` cut at sentence ends, each piece at least `min_words` words where the text allows.
+
+    A one-word sentence ("Done.") rendered alone sounds clipped, and a lower-case word after a
+    full stop ("8 a.m. tomorrow") is an abbreviation, not a new sentence: both stay joined.
+    """
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        if pieces and (len(pieces[-1].split()) < min_words or sentence[:1].islower()):
+            pieces[-1] = f"{pieces[-1]} {sentence}"
+        else:
+            pieces.append(sentence)
+    if len(pieces) > 1 and len(pieces[-1].split()) < min_words:
+        last = pieces.pop()
+        pieces[-1] = f"{pieces[-1]} {last}"
+    return pieces if pieces and pieces[0] else [text]

@@ -97,6 +97,12 @@ class LazyRecognizer:
 def free_recognizer(options: SpeechOptions, app: App) -> Recognizer:
     from assistant.speech import recognizers
 
+    if recognizers.WhisperRecognizer.is_available():
+        # Whisper needs ~250 MB once loaded: it lives in a child process that starts when free
+        # words are first needed and exits when idle, so listening for commands stays small.
+        from assistant.speech.worker import WorkerRecognizer
+
+        return WorkerRecognizer()
     return LazyRecognizer(lambda: recognizers.best_free_recognizer(model=options.model,
                                                                    data_dir=app.settings.data_dir), "free")
 

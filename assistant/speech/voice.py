@@ -92,6 +92,30 @@ def speakable(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+RENDER_ATTEMPTS = 3
+FILE_WAIT_SECONDS = 2.0
+
+
+def _finished_wav(path: Path, wait: float = FILE_WAIT_SECONDS) -> bytes | None:
+    """The wav pyttsx3 wrote, once it is whole; None if none appears in time.
+
+    The espeak driver's `runAndWait` can return before its callback has written the file (a
+    stale end-of-utterance event stops the loop early), so wait for the file and for its
+    RIFF header to count every byte, which `wave` writes last, on close.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        if len(data) >= 12 and data[:4] == b"RIFF" and int.from_bytes(data[4:8], "little") + 8 == len(data):
+            return data
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
+
+
 class Pyttsx3Voice:
     """Renders with pyttsx3 (espeak-ng on Linux) into a temporary wav, never through `say()`."""
 
@@ -131,11 +155,15 @@ class Pyttsx3Voice:
                 engine.setProperty("voice", self._voice_id)
             if self.rate:
                 engine.setProperty("rate", int(self.rate))
-            self._settle()
-            pcm, rate = self._render_once(engine, text, path)
-            if not pcm:  # the driver's race can leave an empty file; worth one more try
+            pcm, rate = b"", 22050
+            for _ in range(RENDER_ATTEMPTS):
+                # the driver's races can leave no file or an empty one; a fresh try succeeds
                 self._settle()
                 pcm, rate = self._render_once(engine, text, path)
+                if pcm:
+                    break
+            if not pcm:
+                raise VoiceError("pyttsx3 produced no audio (is espeak-ng installed?)")
             return pcm, rate
 
     @staticmethod
@@ -148,10 +176,11 @@ class Pyttsx3Voice:
                 engine.runAndWait()
         except Exception as exc:  # pyttsx3 drivers raise bare RuntimeError/OSError/ctypes errors
             raise VoiceError(f"pyttsx3 could not render speech: {exc}") from exc
-        if not path.exists():
-            raise VoiceError("pyttsx3 produced no audio file (is espeak-ng installed?)")
+        data = _finished_wav(path)
+        if data is None:
+            return b"", 22050
         try:
-            return wav_bytes_to_pcm(path.read_bytes())
+            return wav_bytes_to_pcm(data)
         except AudioError as exc:
             if "no audio" in str(exc):
                 return b"", 22050
