@@ -30,10 +30,10 @@ from speech_fixtures import silence, synth, write_wav  # noqa: E402
 LATENCY_COMMANDS = [
     "give us a question", "suggest a cheap date at home", "give us a gratitude prompt", "what reminders do we have",
     "how are we doing", "any tips on listening", "tell us about the love languages", "stop",
-    "give us a deep question about our dreams", "help", "remind me every evening at eight to thank her",
+    "remind me every evening at eight to thank her", "give us a deep question about our dreams", "help",
 ]
-"""Commands of the latency run; the last needs free words (the reminder's message), so the
-open-vocabulary worker starts while it is spoken."""
+"""Commands of the latency run. The reminder needs free words (its message), so the open-vocabulary
+worker starts while it is spoken; "help" comes last because its answer is longer than the gaps."""
 
 
 DETAILS: list[str] = []

@@ -170,6 +170,7 @@ class VoiceLoop:
         transcript = self._transcribe(utterance)
         self.events.emit("transcript", text=transcript.text, confidence=round(transcript.confidence, 3),
                          engine=transcript.engine)
+        free: Transcript | None = None
         words = normalize(transcript.text, strip_courtesy=False)
         awake = t <= self.open_until or not self.wake or self.dialogue.activity is not None
         if not words and self.free_recognizer is not None and (awake or utterance.end - utterance.start > 1.0):
@@ -190,7 +191,7 @@ class VoiceLoop:
             return  # not for us, or nothing understood: a room is full of talk
         text, clip = words, None
         if self._needs_free_words(words):
-            text, clip = self._free_words(utterance, words)
+            text, clip = self._free_words(utterance, words, free)
         self._say(self.dialogue.handle(text, clip), t)
 
     def _transcribe(self, utterance: Utterance) -> Transcript:
@@ -205,12 +206,14 @@ class VoiceLoop:
         match = self.dialogue.matcher.recognize_best(words)
         return match.intent == "set_reminder"
 
-    def _free_words(self, utterance: Utterance, words: str) -> tuple[str, str | None]:
-        # A reminder's message is outside any grammar: hear it again with an open vocabulary,
-        # and keep the recording so it can be replayed in the speaker's own voice.
+    def _free_words(self, utterance: Utterance, words: str, heard: Transcript | None) -> tuple[str, str | None]:
+        # A reminder's message is outside any grammar: hear it with an open vocabulary (unless
+        # that pass already ran), and keep the recording to replay in the speaker's own voice.
         assert self.free_recognizer is not None
-        free = self.free_recognizer.transcribe(utterance.pcm)
-        self.events.emit("free_transcript", text=free.text, engine=free.engine)
+        free = heard
+        if free is None:
+            free = self.free_recognizer.transcribe(utterance.pcm)
+            self.events.emit("free_transcript", text=free.text, engine=free.engine)
         clip = None
         if self.clips_dir is not None:
             from assistant.speech.audio import write_wav

@@ -50,6 +50,10 @@ FRAMES_PER_SECOND = 100
 """Pocketsphinx analyses audio in 10 ms frames."""
 _BACKTRACE_SCALE = 1024.0
 """Word scores from the search's own backtrace (bestpath off) come scaled down by 2**10."""
+SPEECH_CMN_PRIOR = ("51.76,-1.58,-2.73,7.93,-3.47,-1.78,-2.90,-10.50,-3.66,-2.65,3.18,1.43,-6.06")
+"""Cepstral mean the front end starts from before it has heard anyone: where it settled after 40
+spoken commands (two synthetic voices, clean levels). Pocketsphinx's own starting guess
+(40,3,-1,0,...) sits far from real speech, and the first command of a session was refused."""
 ENGINES = ("pocketsphinx", "vosk", "whisper")
 """Engines `make_recognizer` can build for commands."""
 _NON_WORD = re.compile(r"[^\w']+|_")
@@ -323,6 +327,8 @@ class PocketsphinxCommandRecognizer:
             # scores of both passes from the same kind of search (backtrace), so they compare
             self._phone_decoder = pocketsphinx.Decoder(allphone=str(model / "en-us-phone.lm.bin"), lm=None,
                                                        dict=None, bestpath=False, lw=s.phone_weight, **common)
+            for searcher in (decoder, self._phone_decoder):
+                searcher.set_cmn(SPEECH_CMN_PRIOR)
         except (RuntimeError, ValueError) as exc:
             raise RecognizerError(f"pocketsphinx could not load its model from {model}: {exc}") from exc
         self._grammar_decoder = decoder
@@ -336,6 +342,7 @@ class PocketsphinxCommandRecognizer:
             for decoder in (self._grammar_decoder, self._phone_decoder):
                 if decoder is not None:
                     decoder.reinit_feat()
+                    decoder.set_cmn(SPEECH_CMN_PRIOR)
 
     def is_command(self, text: str) -> bool:
         """Whether `text` (recogniser words, filler marks optional) is exactly one of the commands."""
