@@ -1,8 +1,8 @@
 """Speech grammars and recognisers with the real engines on synthesised speech.
 
-Figures measured when the thresholds below were set (piper voice, this 2-core machine):
-pocketsphinx commands 20/20 right, out-of-scope sentences 23/24 rejected, about 0.32 s per
-utterance. The asserted counts leave a margin below those.
+The command recogniser is judged on 20 commands and 24 other sentences (piper voice); run with
+-s to see its figures. The asserted counts leave a margin below what was measured when the
+thresholds were set.
 """
 
 from __future__ import annotations
