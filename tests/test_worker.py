@@ -189,3 +189,13 @@ def test_parent_never_imports_the_engine(tmp_path: Path, sentence: bytes) -> Non
     report = json.loads(out)
     assert_heard(report["text"])
     assert report["heavy"] == []
+
+
+def test_the_prompt_reaches_the_child_and_steers_its_words() -> None:
+    from assistant.dialogue.engine import HELP_TEXT
+
+    tips = synth("tips for having more fun together")
+    with WorkerRecognizer() as plain, WorkerRecognizer(WorkerSettings(prompt=HELP_TEXT)) as primed:
+        assert "tips" not in plain.transcribe(tips).text.split(), "without the prompt whisper mishears it"
+        assert "tips" in primed.transcribe(tips).text.split()
+        assert primed.transcribe(silence(2.0)).text == "", "the prompt is not said back over silence"

@@ -648,8 +648,14 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_path: Path | None = None, cpu_threads: int = 2, compute_type: str = "int8",
-                 beam_size: int = 1, no_speech_threshold: float = 0.6, min_level: float = 60.0) -> None:
+                 beam_size: int = 1, no_speech_threshold: float = 0.6, min_level: float = 60.0,
+                 prompt: str = "") -> None:
         self.model_path = Path(model_path) if model_path is not None else None
+        self.prompt = prompt
+        """Text whisper reads as if it came before the audio: the phrases the couple is taught to
+        say make it hear "log" rather than "plug" (on spoken golden sentences, the help text as
+        prompt took Whisper plus the text matcher from 90.9 to 94.7 % with piper, 78.3 to 85.2 %
+        with espeak-ng, rejecting as much out-of-scope talk as before)."""
         self.cpu_threads = cpu_threads
         self.compute_type = compute_type
         self.beam_size = beam_size
@@ -699,7 +705,7 @@ class WhisperRecognizer:
             audio = (_samples(pcm) / 32768.0).astype(np.float32)
             segments, _ = self._model.transcribe(audio, language="en", beam_size=self.beam_size,
                                                  condition_on_previous_text=False, vad_filter=False,
-                                                 without_timestamps=False)
+                                                 without_timestamps=False, initial_prompt=self.prompt or None)
             kept = [s for s in segments
                     if not (s.no_speech_prob > self.no_speech_threshold and s.avg_logprob < -1.0)]
         text = _clean_text(" ".join(s.text for s in kept))

@@ -100,9 +100,10 @@ def free_recognizer(options: SpeechOptions, app: App) -> Recognizer:
     if recognizers.WhisperRecognizer.is_available():
         # Whisper needs ~250 MB once loaded: it lives in a child process that starts when free
         # words are first needed and exits when idle, so listening for commands stays small.
-        from assistant.speech.worker import WorkerRecognizer
+        from assistant.dialogue.engine import HELP_TEXT
+        from assistant.speech.worker import WorkerRecognizer, WorkerSettings
 
-        return WorkerRecognizer()
+        return WorkerRecognizer(WorkerSettings(prompt=HELP_TEXT))
     return LazyRecognizer(lambda: recognizers.best_free_recognizer(model=options.model,
                                                                    data_dir=app.settings.data_dir), "free")
 

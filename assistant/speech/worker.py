@@ -63,6 +63,8 @@ class WorkerSettings:
     model does not add a failed start to every utterance."""
     model_path: Path | None = None
     """A CTranslate2 whisper model folder; None for `best_free_recognizer()`'s choice."""
+    prompt: str = ""
+    """Words whisper should expect (its `initial_prompt`), e.g. the phrases the couple is taught."""
     cpu_threads: int = 2
     """Threads for the engine, as the in-process whisper engine uses."""
     child_stderr: bool = False
@@ -179,6 +181,8 @@ class WorkerRecognizer:
         argv = [sys.executable, "-m", "assistant.speech.worker", "--threads", str(s.cpu_threads)]
         if s.model_path is not None:
             argv += ["--model", str(s.model_path)]
+        if s.prompt:
+            argv += ["--prompt", s.prompt]
         self._stop()
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -334,12 +338,13 @@ def _send(out: IO[bytes], message: dict[str, Any]) -> None:
     out.flush()
 
 
-def _build_recognizer(model: Path | None, threads: int) -> Any:
+def _build_recognizer(model: Path | None, threads: int, prompt: str = "") -> Any:
     from assistant.speech.recognizers import WhisperRecognizer, best_free_recognizer
 
     recognizer: Any = WhisperRecognizer(model, cpu_threads=threads) if model else best_free_recognizer()
     if isinstance(recognizer, WhisperRecognizer):
         recognizer.cpu_threads = threads
+        recognizer.prompt = prompt
     if hasattr(recognizer, "load"):
         recognizer.load()
     return recognizer
@@ -369,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant.speech.worker")
     parser.add_argument("--model", type=Path, default=None, help="CTranslate2 whisper model folder")
     parser.add_argument("--threads", type=int, default=2, help="engine threads")
+    parser.add_argument("--prompt", default="", help="words whisper should expect")
     args = parser.parse_args(argv)
     # The parent decides when this process ends (EOF); Ctrl-C in the terminal is for the parent.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -378,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     try:
         try:
-            recognizer = _build_recognizer(args.model, args.threads)
+            recognizer = _build_recognizer(args.model, args.threads, args.prompt)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which reports it once
             _send(replies, {"error": str(exc) or type(exc).__name__})
             return 1
