@@ -54,9 +54,11 @@ def speakable(text: str) -> bool:
     return not any(c in text for c in ":/&%#@") and len(text.strip()) > 1
 
 
-def score_spoken(parser: AudioParser, voice: str, sample: int | None = None, seed: int = 3) -> SpokenScore:
-    """Every speakable golden sentence (or a sample), spoken by `voice`, through the full audio path."""
-    cases = [c for c in load_cases(SENTENCE_DIR) if speakable(c.values[0])]
+def score_spoken(parser: AudioParser, voice: str, sample: int | None = None, seed: int = 3,
+                 directories: tuple[Path, ...] = (SENTENCE_DIR,)) -> SpokenScore:
+    """Every speakable sentence of `directories` (golden by default), or a sample, spoken by `voice`,
+    through the full audio path."""
+    cases = [c for d in directories for c in load_cases(d) if speakable(c.values[0])]
     if sample is not None and sample < len(cases):
         cases = random.Random(seed).sample(cases, sample)
     result = SpokenScore(voice)
