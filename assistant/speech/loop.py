@@ -178,11 +178,11 @@ class VoiceLoop:
             free = self.free_recognizer.transcribe(utterance.pcm)
             self.events.emit("free_transcript", text=free.text, engine=free.engine)
             candidate = normalize(free.text, strip_courtesy=False)
-            bare = candidate[len(self.wake):].strip() if self.wake and candidate.startswith(self.wake) else candidate
+            _, bare = split_wake(candidate, self.wake)
             if self.dialogue.matcher.recognize_best(bare).intent != "unknown" or self.dialogue.pending is not None:
                 words = candidate
-        if self.wake and (words == self.wake or words.startswith(self.wake + " ")):
-            words = words[len(self.wake):].strip()
+        called, words = split_wake(words, self.wake)
+        if called:
             awake = True
             if not words:
                 self._say([Reply("Yes?", expects_answer=True)], t)
@@ -221,9 +221,7 @@ class VoiceLoop:
             self.clips_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             clip = f"{uuid.uuid4().hex}.wav"
             write_wav(self.clips_dir / clip, utterance.pcm)
-        text = normalize(free.text, strip_courtesy=False)
-        if self.wake and text.startswith(self.wake + " "):
-            text = text[len(self.wake):].strip()
+        _, text = split_wake(normalize(free.text, strip_courtesy=False), self.wake)
         return (text or words), clip
 
     # speaking -----------------------------------------------------------------------------
@@ -270,6 +268,13 @@ class VoiceLoop:
 
     def _emit_first_audio(self) -> None:
         self.events.emit("reply_audio_start")
+
+
+def split_wake(words: str, wake: str) -> tuple[bool, str]:
+    """Whether normalised `words` begin with the (normalised) wake phrase, and the words after it."""
+    if wake and (words == wake or words.startswith(wake + " ")):
+        return True, words[len(wake):].strip()
+    return False, words
 
 
 def speech_pieces(text: str, min_words: int = 4) -> list[str]:

@@ -107,9 +107,12 @@ def _samples(pcm: bytes) -> NDArray[np.float64]:
 
 def _loudest_rms(pcm: bytes, window: int = 480) -> float:
     """RMS of the loudest 30 ms window, in int16 steps."""
+    return _loudest(_samples(pcm), window)
+
+
+def _loudest(x: NDArray[np.float64], window: int = 480) -> float:
     import numpy as np
 
-    x = _samples(pcm)
     if len(x) == 0:
         return 0.0
     usable = len(x) // window * window or len(x)
@@ -183,7 +186,8 @@ class CommandCheck:
     score: float
     """acoustic_gap + similarity_weight * similarity."""
     accepted: bool
-    """Whether the score reached the threshold."""
+    """Whether it counts as a command: the score reached the threshold (a lower one after the wake
+    phrase) and, unless the wake phrase began it, the acoustic gap reached its floor."""
     seconds: float = 0.0
     """Decoding time of both passes (for a stream, the time spent in feed and finish)."""
 
@@ -230,6 +234,11 @@ def _write_dictionary(source: Path, words: frozenset[str], target: Path) -> Path
                 lines.append(f"{alias}({variant} {phones}" if variant else f"{alias} {phones}")
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
+
+
+def _command_text(result: _Pass) -> str:
+    """The grammar pass's words with the filler marks taken off."""
+    return " ".join(plain(w) for w in result.text.split())
 
 
 def _is_word(word: str) -> bool:
@@ -382,7 +391,7 @@ class PocketsphinxCommandRecognizer:
             if not len(x):
                 return ""
             self._samples += len(x)
-            self._loudest = max(self._loudest, _loudest_rms(frame))
+            self._loudest = max(self._loudest, _loudest(x))
             noisy = np.clip(np.round(x + self._noise.normal(0.0, self.settings.dither, len(x))), -32768, 32767)
             audio = noisy.astype("<i2").tobytes()
             self._grammar_decoder.process_raw(audio, full_utt=False)
@@ -411,7 +420,7 @@ class PocketsphinxCommandRecognizer:
                 check = self._judge(heard, phones, seconds)
             else:
                 # pocketsphinx falls back to the best unfinished path when no command ends in time
-                check = CommandCheck(" ".join(plain(w) for w in heard.text.split()), phones.text, 0.0, 0.0,
+                check = CommandCheck(_command_text(heard), phones.text, 0.0, 0.0,
                                      -math.inf, False, seconds)
         if check.accepted:
             return self._transcript(heard, self._confidence(check.score)), check
@@ -443,6 +452,7 @@ class PocketsphinxCommandRecognizer:
                           words[0][1] / FRAMES_PER_SECOND, (words[-1][2] + 1) / FRAMES_PER_SECOND)
 
     def _judge(self, heard: _Pass, phones: _Pass, seconds: float) -> CommandCheck:
+        text = _command_text(heard)
         last = max([ef for _, _, ef, _ in heard.segments + phones.segments] + [0])
         per_frame = [0.0] * (last + 2)
         owner = [-1] * (last + 2)  # which phone of the loop was being said in each frame
@@ -462,12 +472,10 @@ class PocketsphinxCommandRecognizer:
             overlapping.update((i, None) for i in owner[sf:ef + 1] if i >= 0)
         loop_phones = [phones.segments[i][0] for i in overlapping]
         if not frames:
-            return CommandCheck(" ".join(plain(w) for w in heard.text.split()), phones.text, 0.0, 0.0,
-                                -math.inf, False, seconds)
+            return CommandCheck(text, phones.text, 0.0, 0.0, -math.inf, False, seconds)
         acoustic_gap = _BACKTRACE_SCALE * gap / frames
         similarity = difflib.SequenceMatcher(None, command_phones, loop_phones, autojunk=False).ratio()
         score = acoustic_gap + self.settings.similarity_weight * similarity
-        text = " ".join(plain(w) for w in heard.text.split())
         wake = " ".join(self.wake_phrase.lower().split())
         called = bool(wake) and (text == wake or text.startswith(wake + " "))
         threshold = self.settings.wake_threshold if called else self.settings.accept_threshold

@@ -18,7 +18,7 @@ from assistant.app import App
 from assistant.messages import Transcript
 from assistant.speech.audio import frames, load_wav
 from assistant.speech.endpoint import EndpointSettings
-from assistant.speech.loop import EventLog, LoopSettings, Recognizer, Voice, VoiceLoop
+from assistant.speech.loop import EventLog, LoopSettings, Recognizer, Voice, VoiceLoop, split_wake
 
 ENGINES = ("pocketsphinx", "vosk", "whisper")
 IMPORTED_AT = time.monotonic()
@@ -245,8 +245,5 @@ class AudioParser:
 def strip_wake(text: str, wake_phrase: str) -> str:
     from assistant.matching.normalize import normalize
 
-    words = normalize(text, strip_courtesy=False)
-    wake = normalize(wake_phrase, strip_courtesy=False)
-    if wake and (words == wake or words.startswith(wake + " ")):
-        return words[len(wake):].strip()
-    return text
+    called, rest = split_wake(normalize(text, strip_courtesy=False), normalize(wake_phrase, strip_courtesy=False))
+    return rest if called else text
