@@ -187,3 +187,13 @@ def test_endpointer_says_when_a_burst_is_dropped_or_flushed() -> None:
     last = endpointer.flush(2.0)
     assert last.utterance is not None and last.audio == () and b"".join(taken) == last.utterance.pcm
     assert endpointer.flush(2.0).utterance is None  # nothing is left in progress
+
+
+def test_wake_phrase_is_split_off_only_as_whole_words() -> None:
+    from assistant.speech.loop import split_wake
+
+    assert split_wake("hey reconnect give us a question", "hey reconnect") == (True, "give us a question")
+    assert split_wake("hey reconnect", "hey reconnect") == (True, "")
+    assert split_wake("hey reconnected give us a question", "hey reconnect") == \
+        (False, "hey reconnected give us a question")
+    assert split_wake("give us a question", "") == (False, "give us a question")
