@@ -37,6 +37,7 @@ from assistant.speech.recognizers import (
     StreamingRecognizer,
     VoskRecognizer,
     WhisperRecognizer,
+    _unlooped,
     best_free_recognizer,
     make_recognizer,
 )
@@ -338,6 +339,20 @@ def test_whisper_hears_a_reminder_message(whisper: WhisperRecognizer) -> None:
 def test_whisper_says_nothing_for_silence_and_noise(whisper: WhisperRecognizer) -> None:
     assert whisper.transcribe(silence(2.0)).text == ""
     assert whisper.transcribe(white_noise(2.0)).text == ""
+
+
+def test_whisper_hears_words_past_its_shortest_window(whisper: WhisperRecognizer) -> None:
+    # the window grows with a long utterance: words after ten seconds are still heard
+    late = whisper.transcribe(silence(11.0) + synth("Call my sister on Sunday."))
+    assert "sister" in late.text and late.end > 10.0
+
+
+def test_whisper_words_stuck_in_a_loop_are_kept_once() -> None:
+    assert _unlooped("call my sister on sunday call my sister on sunday call my sister on sunday call") \
+        == "call my sister on sunday"
+    assert _unlooped("remind me to " + "thank you " * 12) == "remind me to thank you"
+    assert _unlooped("no no no we said yes yes") == "no no no we said yes yes"
+    assert _unlooped("remind me every evening at eight to thank her") == "remind me every evening at eight to thank her"
 
 
 # --- vosk ---------------------------------------------------------------------------------------

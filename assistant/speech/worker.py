@@ -345,7 +345,9 @@ def _build_recognizer(model: Path | None, threads: int, prompt: str = "") -> Any
     if isinstance(recognizer, WhisperRecognizer):
         recognizer.cpu_threads = threads
         recognizer.prompt = prompt
-    if hasattr(recognizer, "load"):
+    if hasattr(recognizer, "prime"):
+        recognizer.prime()
+    elif hasattr(recognizer, "load"):
         recognizer.load()
     return recognizer
 
