@@ -19,6 +19,11 @@ class Transcript:
     """Seconds from the start of the stream to the first word."""
     end: float = 0.0
     """Seconds from the start of the stream to the end of the last word."""
+    guess: str = ""
+    """What a closed grammar would have said when it refused the utterance (`text` is then ""):
+    its nearest command, to compare with an open engine's words (see speech/rescue.py)."""
+    alternatives: tuple[str, ...] = ()
+    """Other readings an open engine found nearly as likely as `text`, most likely first."""
 
 
 @dataclass(frozen=True)

@@ -351,7 +351,9 @@ def test_whisper_words_stuck_in_a_loop_are_kept_once() -> None:
     assert _unlooped("call my sister on sunday call my sister on sunday call my sister on sunday call") \
         == "call my sister on sunday"
     assert _unlooped("remind me to " + "thank you " * 12) == "remind me to thank you"
+    assert _unlooped("what can you do what can you do") == "what can you do"
     assert _unlooped("no no no we said yes yes") == "no no no we said yes yes"
+    assert _unlooped("thank you thank you") == "thank you thank you"
     assert _unlooped("remind me every evening at eight to thank her") == "remind me every evening at eight to thank her"
 
 

@@ -197,3 +197,45 @@ def test_wake_phrase_is_split_off_only_as_whole_words() -> None:
     assert split_wake("hey reconnected give us a question", "hey reconnect") == \
         (False, "hey reconnected give us a question")
     assert split_wake("give us a question", "") == (False, "give us a question")
+
+
+class RefusingEars(ScriptedEars):
+    """A command grammar that refuses every utterance, saying only what its nearest command was."""
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        self.lengths.append(len(pcm) / 2 / SAMPLE_RATE)
+        return Transcript("", 0.2, self.name, guess=self.said.pop(0) if self.said else "")
+
+
+def test_a_refused_command_the_open_engine_nearly_heard_is_taken(dialogue: Dialogue) -> None:
+    stream = io.StringIO()
+    loop, mouth = make_loop(dialogue, RefusingEars("give us a relationship tip", "check in for us"), wake="",
+                            stream=stream)
+    loop.free_recognizer = ScriptedEars("give us a relationship too", "check in for my flight")
+    loop.run(frames(silence(0.5) + tone(1.5) + silence(1.0) + tone(1.5) + silence(1.0)))
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["text"], e["source"]) for e in events if e["event"] == "understood"] \
+        == [("give us a relationship tip", "guess")]
+    tips = [item.text for item in dialogue.catalogue.pool("tip")]
+    assert len(mouth.spoken) == 1  # the tip; the flight was somebody else's business
+    assert any(tip in mouth.spoken[0] for tip in tips)
+
+
+class AlternativeEars(ScriptedEars):
+    """An open engine whose best reading is misheard, with the right one just behind it."""
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        best, *others = self.said.pop(0).split(" | ")
+        return Transcript(best, 0.5, self.name, alternatives=tuple(others))
+
+
+def test_a_near_best_reading_is_understood_when_the_best_is_not(dialogue: Dialogue) -> None:
+    stream = io.StringIO()
+    loop, mouth = make_loop(dialogue, RefusingEars("", ""), wake="", stream=stream)
+    loop.free_recognizer = AlternativeEars("date that again | say that again",
+                                           "what's the weather like | what is the weather like")
+    loop.run(frames(silence(0.5) + tone(1.5) + silence(1.0) + tone(1.5) + silence(1.0)))
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["text"], e["source"]) for e in events if e["event"] == "understood"] \
+        == [("say that again", "alternative")]
+    assert len(mouth.spoken) == 1  # "say that again", with nothing said yet; the weather is not ours

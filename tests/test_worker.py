@@ -160,7 +160,7 @@ def test_child_protocol_and_exit_on_eof(sentence: bytes) -> None:
         child.stdin.write(len(sentence).to_bytes(4, "big") + sentence)
         child.stdin.flush()
         reply = json.loads(child.stdout.readline())
-        assert set(reply) == {"text", "confidence", "engine", "start", "end"}
+        assert set(reply) == {"text", "confidence", "engine", "start", "end", "guess", "alternatives"}
         assert_heard(reply["text"])
         child.stdin.close()  # the parent going away looks like this
         assert child.wait(timeout=10) == 0
@@ -199,3 +199,22 @@ def test_the_prompt_reaches_the_child_and_steers_its_words() -> None:
         assert "tips" not in plain.transcribe(tips).text.split(), "without the prompt whisper mishears it"
         assert "tips" in primed.transcribe(tips).text.split()
         assert primed.transcribe(silence(2.0)).text == "", "the prompt is not said back over silence"
+
+
+def test_alternative_readings_cross_the_pipe() -> None:
+    import io
+
+    from assistant.messages import Transcript
+    from assistant.speech.worker import _read_reply, _transcript, serve
+
+    class Ears:
+        def transcribe(self, pcm: bytes) -> Transcript:
+            return Transcript("date that again", 0.4, "whisper", 0.0, 1.0, alternatives=("say that again",))
+
+    replies = io.BytesIO()
+    serve(Ears(), io.BytesIO((4).to_bytes(4, "big") + b"\0\0\0\0"), replies)
+    replies.seek(0)
+    reply = _read_reply(replies)
+    assert reply is not None
+    assert _transcript(reply, "whisper") == Transcript("date that again", 0.4, "whisper", 0.0, 1.0,
+                                                       alternatives=("say that again",))

@@ -24,6 +24,7 @@ from typing import IO, Protocol
 from assistant.dialogue.engine import Dialogue
 from assistant.matching.normalize import normalize
 from assistant.messages import Reply, Transcript
+from assistant.speech.rescue import understood
 from assistant.speech.endpoint import (
     FRAME_BYTES,
     SAMPLE_RATE,
@@ -177,10 +178,13 @@ class VoiceLoop:
             # not a phrasing the grammar knows: an open-vocabulary pass, judged by the text matcher
             free = self.free_recognizer.transcribe(utterance.pcm)
             self.events.emit("free_transcript", text=free.text, engine=free.engine)
-            candidate = normalize(free.text, strip_courtesy=False)
-            _, bare = split_wake(candidate, self.wake)
-            if self.dialogue.matcher.recognize_best(bare).intent != "unknown" or self.dialogue.pending is not None:
-                words = candidate
+            if self.dialogue.pending is not None:
+                words = normalize(free.text, strip_courtesy=False)  # the answer to a question is free words
+            else:
+                chosen = understood(free, transcript.guess, self._understands)
+                if chosen.source not in ("free", ""):
+                    self.events.emit("understood", text=chosen.words, source=chosen.source)
+                words = chosen.words
         called, words = split_wake(words, self.wake)
         if called:
             awake = True
@@ -191,8 +195,12 @@ class VoiceLoop:
             return  # not for us, or nothing understood: a room is full of talk
         text, clip = words, None
         if self._needs_free_words(words):
-            text, clip = self._free_words(utterance, words, free)
+            text, clip = self._free_words(utterance, words, free is not None)
         self._say(self.dialogue.handle(text, clip), t)
+
+    def _understands(self, words: str) -> bool:
+        _, bare = split_wake(words, self.wake)
+        return self.dialogue.matcher.recognize_best(bare).intent != "unknown"
 
     def _transcribe(self, utterance: Utterance) -> Transcript:
         streaming, self._streaming = self._streaming, None
@@ -206,14 +214,16 @@ class VoiceLoop:
         match = self.dialogue.matcher.recognize_best(words)
         return match.intent == "set_reminder"
 
-    def _free_words(self, utterance: Utterance, words: str, heard: Transcript | None) -> tuple[str, str | None]:
+    def _free_words(self, utterance: Utterance, words: str, heard: bool) -> tuple[str, str | None]:
         # A reminder's message is outside any grammar: hear it with an open vocabulary (unless
-        # that pass already ran), and keep the recording to replay in the speaker's own voice.
+        # `words` already came from that pass), and keep the recording to replay in the speaker's
+        # own voice.
         assert self.free_recognizer is not None
-        free = heard
-        if free is None:
+        text = words
+        if not heard:
             free = self.free_recognizer.transcribe(utterance.pcm)
             self.events.emit("free_transcript", text=free.text, engine=free.engine)
+            _, text = split_wake(normalize(free.text, strip_courtesy=False), self.wake)
         clip = None
         if self.clips_dir is not None:
             from assistant.speech.audio import write_wav
@@ -221,7 +231,6 @@ class VoiceLoop:
             self.clips_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             clip = f"{uuid.uuid4().hex}.wav"
             write_wav(self.clips_dir / clip, utterance.pcm)
-        _, text = split_wake(normalize(free.text, strip_courtesy=False), self.wake)
         return (text or words), clip
 
     # speaking -----------------------------------------------------------------------------

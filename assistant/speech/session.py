@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from assistant.app import App
-from assistant.messages import Transcript
+from assistant.matching.normalize import normalize
+from assistant.messages import IntentMatch, Transcript
+from assistant.speech.rescue import understood
 from assistant.speech.audio import frames, load_wav
 from assistant.speech.endpoint import EndpointSettings
 from assistant.speech.loop import EventLog, LoopSettings, Recognizer, Voice, VoiceLoop, split_wake
@@ -234,16 +236,18 @@ class AudioParser:
             # grammar does not know: hear it again with an open vocabulary and let the text matcher,
             # which refuses rather than guesses, decide.
             free = self.free.transcribe(pcm)
-            freer = self.app.matcher.recognize_best(strip_wake(free.text, self.app.settings.wake_phrase), now)
+            chosen = understood(free, heard.guess, lambda words: self._recognize(words, now).intent != "unknown")
+            freer = self._recognize(chosen.words, now)
             if freer.intent != "unknown" and (match.intent == "unknown" or freer.intent == "set_reminder"):
                 match = freer
         result = match.to_json()
         result["transcript"] = heard.text
         return result
 
+    def _recognize(self, words: str, now: datetime) -> IntentMatch:
+        return self.app.matcher.recognize_best(strip_wake(words, self.app.settings.wake_phrase), now)
+
 
 def strip_wake(text: str, wake_phrase: str) -> str:
-    from assistant.matching.normalize import normalize
-
     called, rest = split_wake(normalize(text, strip_courtesy=False), normalize(wake_phrase, strip_courtesy=False))
     return rest if called else text

@@ -317,7 +317,8 @@ def _exit_status(proc: subprocess.Popen[bytes]) -> str:
 def _transcript(reply: dict[str, Any], default_engine: str) -> Transcript:
     return Transcript(str(reply.get("text", "")), float(reply.get("confidence", 0.0)),
                       str(reply.get("engine", default_engine)), float(reply.get("start", 0.0)),
-                      float(reply.get("end", 0.0)))
+                      float(reply.get("end", 0.0)),
+                      alternatives=tuple(str(a) for a in reply.get("alternatives") or ()))
 
 
 # --- the child ----------------------------------------------------------------------------
