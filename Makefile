@@ -25,9 +25,11 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
+	./scripts/setup-system.sh scripts/bench-packages.txt
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/crash.py
 	$(BIN)/python benchmarks/speech.py
+	$(BIN)/python benchmarks/wer.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

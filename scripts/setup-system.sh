@@ -1,5 +1,6 @@
 #!/bin/sh
 # Installs the system packages Reconnect needs, when it can; otherwise names them.
+# Usage: setup-system.sh [PACKAGE-LIST-FILE ...]
 set -eu
 PYTHON=${PYTHON:-python3}
 missing=""
@@ -13,7 +14,9 @@ elif ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     missing="$missing python3-venv python3-pip"
 fi
 
-for pkg in $(cat "$(dirname "$0")/system-packages.txt" | sed 's/#.*//'); do
+# Package lists to install: the assistant's by default, or the files named (bench-packages.txt).
+lists=${*:-"$(dirname "$0")/system-packages.txt"}
+for pkg in $(cat $lists | sed 's/#.*//'); do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 

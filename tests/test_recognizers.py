@@ -347,6 +347,12 @@ def test_whisper_hears_words_past_its_shortest_window(whisper: WhisperRecognizer
     assert "sister" in late.text and late.end > 10.0
 
 
+def test_whisper_hears_a_recording_longer_than_one_window(whisper: WhisperRecognizer) -> None:
+    long = synth("Call my sister on Sunday.") + silence(20.0) + synth("And book the restaurant for Friday.")
+    heard = whisper.transcribe(long + silence(8.0)).text
+    assert "sister" in heard and "restaurant" in heard
+
+
 def test_whisper_words_stuck_in_a_loop_are_kept_once() -> None:
     assert _unlooped("call my sister on sunday call my sister on sunday call my sister on sunday call") \
         == "call my sister on sunday"

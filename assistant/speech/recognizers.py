@@ -19,6 +19,7 @@ import importlib.util
 import json
 import math
 import re
+import statistics
 import tempfile
 import threading
 import time
@@ -755,7 +756,9 @@ class WhisperRecognizer:
 
         model = self._model
         length = len(audio) / SAMPLE_RATE
-        seconds = min(30, max(WHISPER_WINDOW_SECONDS, math.ceil(length) + WHISPER_QUIET_SECONDS))
+        seconds = max(WHISPER_WINDOW_SECONDS, math.ceil(length) + WHISPER_QUIET_SECONDS)
+        if seconds > 30:
+            return self._decode_long(audio)
         features = model.feature_extractor(audio)[:, : seconds * 100]
         features = np.pad(features, ((0, 0), (0, seconds * 100 - features.shape[-1])))
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
@@ -780,11 +783,25 @@ class WhisperRecognizer:
                               alternatives=alternatives)
 
 
+    def _decode_long(self, audio: Any) -> _WhisperWindow:
+        """A recording longer than one window (not an utterance: `transcribe --free` on a file),
+        in faster-whisper's own thirty-second windows."""
+        segments, _ = self._model.transcribe(audio, language="en", beam_size=self.beam_size, temperature=0.0,
+                                             condition_on_previous_text=False, vad_filter=False,
+                                             initial_prompt=self.prompt or None)
+        heard = list(segments)
+        if not heard:
+            return _WhisperWindow("", 1.0, -math.inf, 0.0, 0.0)
+        return _WhisperWindow(" ".join(s.text.strip() for s in heard), min(s.no_speech_prob for s in heard),
+                              statistics.fmean(s.avg_logprob for s in heard), heard[0].start, heard[-1].end)
+
+
 WHISPER_WINDOW_SECONDS = 10
 """The shortest window whisper decodes an utterance in."""
 WHISPER_QUIET_SECONDS = 6
-"""Quiet after a longer utterance in its window (up to whisper's thirty seconds): with two, an
-utterance of eleven seconds' quiet and then a sentence came back as the sentence in a loop."""
+"""Quiet after a longer utterance in its window: with two, an utterance of eleven seconds' quiet
+and then a sentence came back as the sentence in a loop. Past thirty seconds in all, faster-whisper's
+own windows take over."""
 WHISPER_TOKENS_PER_SECOND = 8
 """Most tokens (words, pieces of words and time stamps) decoded per second of window."""
 WHISPER_ALTERNATIVE_MARGIN = 0.1
