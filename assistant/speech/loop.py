@@ -24,7 +24,6 @@ from typing import IO, Protocol
 from assistant.dialogue.engine import Dialogue
 from assistant.matching.normalize import normalize
 from assistant.messages import Reply, Transcript
-from assistant.speech.rescue import understood
 from assistant.speech.endpoint import (
     FRAME_BYTES,
     SAMPLE_RATE,
@@ -34,6 +33,7 @@ from assistant.speech.endpoint import (
     Utterance,
 )
 from assistant.speech.recognizers import StreamingRecognizer
+from assistant.speech.rescue import understood
 
 ECHO_TAIL_SECONDS = 0.2
 WORDS_PER_SECOND = 2.7

@@ -17,10 +17,10 @@ from typing import IO
 from assistant.app import App
 from assistant.matching.normalize import normalize
 from assistant.messages import IntentMatch, Transcript
-from assistant.speech.rescue import understood
 from assistant.speech.audio import frames, load_wav
 from assistant.speech.endpoint import EndpointSettings
 from assistant.speech.loop import EventLog, LoopSettings, Recognizer, Voice, VoiceLoop, split_wake
+from assistant.speech.rescue import understood
 
 ENGINES = ("pocketsphinx", "vosk", "whisper")
 IMPORTED_AT = time.monotonic()
