@@ -401,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, args.data_dir)
         return COMMANDS[args.command](args, settings)
-    except (ConfigError, GrammarError, CatalogueError, StoreError, *_speech_errors()) as exc:
+    except (ConfigError, GrammarError, CatalogueError, StoreError) + _speech_errors() as exc:
         print(f"reconnect: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a malformed --now

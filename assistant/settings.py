@@ -121,6 +121,8 @@ def _seconds(raw: dict[str, Any], key: str, path: Path, low: float, high: float,
 
 def _turn_seconds(raw: dict[str, Any], path: Path) -> int | None:
     value = _expect(raw, "turn_seconds", int, path)
-    if value is not None and not 15 <= value <= 1800:
+    if value is None:
+        return None
+    if not 15 <= value <= 1800:
         raise ConfigError(f"{path}: turn_seconds should be between 15 and 1800")
-    return value
+    return int(value)

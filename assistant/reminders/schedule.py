@@ -54,13 +54,13 @@ def advance(reminder: Reminder, now: datetime, tz: ZoneInfo) -> tuple[str | None
     start = datetime.fromisoformat(reminder.when)
     rule = rrulestr(reminder.rrule, dtstart=start)
     missed = 1  # the current due time is an occurrence even when the rule would not produce it
-    for occurrence in rule:  # type: ignore[attr-defined]
+    for occurrence in rule:
         if occurrence <= start:
             continue
         if aware(occurrence, tz) > now:
             return occurrence.isoformat(timespec="seconds"), missed
         missed += 1
         if missed >= MAX_COUNTED:
-            upcoming = rule.after(wall(now, tz))  # type: ignore[attr-defined]
+            upcoming = rule.after(wall(now, tz))
             return (upcoming.isoformat(timespec="seconds") if upcoming else None), missed
     return None, missed

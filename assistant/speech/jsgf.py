@@ -344,10 +344,10 @@ def speech_grammar(grammar: Grammar, dictionary: Collection[str] | None = None,
     body = Alternative(tuple(Sequence((RuleRef(f"intent_{n}"),)) for n in kept_intents))
     items: list[Node] = [body]
     for edge in ("opener", "hesitation"):
-        if edges[edge] is not None:
-            items.insert(0, Alternative((edges[edge], Sequence(()))))
-    if edges["closer"] is not None:
-        items.append(Alternative((edges["closer"], Sequence(()))))
+        if (tree := edges[edge]) is not None:
+            items.insert(0, Alternative((tree, Sequence(()))))
+    if (closer := edges["closer"]) is not None:
+        items.append(Alternative((closer, Sequence(()))))
     command = Sequence(tuple(items))
     wake = speller.word(wake_phrase) if wake_phrase.strip() else None
     if wake_phrase.strip():
@@ -389,6 +389,8 @@ def _jsgf(node: Node) -> str:
         return f"<{FILLER}_word>+" if node.name == FILLER else f"<{node.name}>"
     if isinstance(node, Sequence):
         return " ".join(p for p in (_jsgf(i) for i in node.items) if p)
+    if not isinstance(node, Alternative):
+        raise SpeechGrammarError(f"slot reference {node!r} left in a compiled speech grammar")
     parts = [_jsgf(o) for o in node.options]
     present = [p for p in parts if p]
     if not present:

@@ -129,7 +129,7 @@ def make_loop(app: App, options: SpeechOptions, events: EventLog, live_clock: Ca
     except VoiceError as exc:
         raise SpeechSetupError(str(exc)) from exc
     if live_clock is not None and options.out_wav is None and not isinstance(voice, VoiceOut):
-        report(f"Speaking by printing: {voice.description}.")
+        report(f"Speaking by printing: {getattr(voice, 'description', 'no sound output')}.")
     render = voice.render if isinstance(voice, VoiceOut) else None
     commands = command_recognizer(options, app)
     load = getattr(commands, "load", None)
