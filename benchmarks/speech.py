@@ -32,10 +32,14 @@ from test_sentences import SENTENCE_DIR  # noqa: E402
 LATENCY_COMMANDS = [
     "give us a question", "suggest a cheap date at home", "give us a gratitude prompt", "what reminders do we have",
     "how are we doing", "any tips on listening", "tell us about the love languages", "stop",
-    "remind me every evening at eight to thank her", "give us a deep question about our dreams", "help",
+    "remind me every evening at eight to thank her", "give us a deep question about our dreams",
+    "next", "say that again", "suggest a fancy date out", "we went on a date tonight", "how do we apologise well",
+    "give us a fun question", "any ideas for a date night in", "remind me on friday at six to book the restaurant",
+    "what's a good tip for us", "thank you", "help",
 ]
-"""Commands of the latency run. The reminder needs free words (its message), so the open-vocabulary
-worker starts while it is spoken; "help" comes last because its answer is longer than the gaps."""
+"""Commands of the latency run, as a couple might say them in an evening. The reminders need free
+words (their messages), so the open-vocabulary worker starts while one is spoken; "help" comes last
+because its answer is longer than the gaps."""
 
 
 DETAILS: list[str] = []
@@ -47,7 +51,7 @@ def pct(x: float) -> str:
 
 
 def listen_run(tmp: Path) -> dict[str, float]:
-    """One `reconnect listen --audio` over ten commands; latency, RSS and cold start from its events."""
+    """One `reconnect listen --audio` over the commands above; latency, RSS and cold start from its events."""
     audio = silence(0.5)
     for text in LATENCY_COMMANDS:
         # long gaps: every reply finishes before the next command, as in a real conversation

@@ -10,7 +10,7 @@ import io
 import logging
 import struct
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
@@ -107,6 +107,96 @@ def load_wav(path: Path | str, rate: int = SAMPLE_RATE) -> WavAudio:
     if audio.rate != rate:
         audio = WavAudio(resample(audio.pcm, audio.rate, rate), rate, audio.source, audio.truncated)
     return audio
+
+
+def stream_wav(path: Path | str, block_seconds: float = 1.0) -> Iterator[bytes]:
+    """A wav file as 16 kHz mono 16-bit PCM, a block at a time, read as the blocks are taken.
+
+    A 16 kHz file (any sample format or channel count) is never held whole, so an hour of
+    recording costs the memory of a second of it. Files at other rates are read and resampled
+    whole, since the filter needs the whole signal, and so is anything with an unusual layout.
+    The header is checked now, so a bad file fails before anything else starts.
+    """
+    path = Path(path)
+    layout = _stream_layout(path)
+    if layout is None:
+        pcm = load_wav(path).pcm
+        step = 2 * round(block_seconds * SAMPLE_RATE)
+        return (pcm[i:i + step] for i in range(0, len(pcm), step))
+    return _stream_blocks(path, *layout, block_seconds)
+
+
+def _stream_layout(path: Path) -> tuple[WavFormat, int, int, int] | None:
+    """(format, sample width, data offset, declared data bytes) of a plain 16 kHz wav, else None."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            fmt: tuple[WavFormat, int] | None = None
+            while True:
+                header = f.read(8)
+                if len(header) < 8:
+                    return None
+                chunk_id, size = struct.unpack("<4sI", header)
+                if chunk_id == b"data":
+                    if fmt is None or fmt[0].rate != SAMPLE_RATE:
+                        return None
+                    present = path.stat().st_size - f.tell()
+                    if min(size, present) < fmt[1] * fmt[0].channels:
+                        return None  # no audio at all: load_wav says so
+                    return fmt[0], fmt[1], f.tell(), size
+                if chunk_id == b"fmt ":
+                    body = f.read(size)
+                    if len(body) < 16 or len(body) < size:
+                        return None
+                    fmt = _parse_fmt(body)
+                    f.seek(size & 1, io.SEEK_CUR)
+                else:
+                    f.seek(size + (size & 1), io.SEEK_CUR)
+    except (OSError, AudioError):
+        return None  # load_wav says what is wrong, in its words
+
+
+def _stream_blocks(path: Path, fmt: WavFormat, width: int, offset: int, declared: int,
+                   block_seconds: float) -> Iterator[bytes]:
+    import numpy as np
+
+    frame_bytes = width * fmt.channels
+    step = frame_bytes * max(1, round(block_seconds * fmt.rate))
+    left = None if declared >= _STREAMING_SIZE else declared
+    got = 0
+    with path.open("rb") as f:
+        f.seek(offset)
+        while left is None or left > 0:
+            raw = f.read(step if left is None else min(step, left))
+            if left is not None:
+                left -= len(raw)
+            raw = raw[: len(raw) - len(raw) % frame_bytes]
+            if not raw:
+                break
+            got += len(raw)
+            if fmt.encoding == "pcm" and width == 2 and fmt.channels == 1:
+                yield raw
+                continue
+            samples = _decode_samples(raw, fmt.encoding, width)
+            mono = samples.reshape(-1, fmt.channels).mean(axis=1) if fmt.channels > 1 else samples
+            yield _to_pcm(np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0))
+    if left:
+        _LOG.warning("%s: the file is cut short; using the %.2f s of audio present", path,
+                     got / frame_bytes / fmt.rate)
+
+
+def stream_frames(blocks: Iterable[bytes], frame_ms: int = 30, rate: int = SAMPLE_RATE) -> Iterator[bytes]:
+    """Blocks of PCM re-cut into frames of exactly `frame_ms`; a short last frame is dropped."""
+    size = rate * frame_ms // 1000 * 2
+    pending = b""
+    for block in blocks:
+        pending += block
+        whole = len(pending) - len(pending) % size
+        for start in range(0, whole, size):
+            yield pending[start:start + size]
+        pending = pending[whole:]
 
 
 def wav_bytes_to_pcm(data: bytes) -> tuple[bytes, int]:

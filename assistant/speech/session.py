@@ -17,7 +17,7 @@ from typing import IO
 from assistant.app import App
 from assistant.matching.normalize import normalize
 from assistant.messages import IntentMatch, Transcript
-from assistant.speech.audio import frames, load_wav
+from assistant.speech.audio import load_wav, stream_frames, stream_wav
 from assistant.speech.endpoint import EndpointSettings
 from assistant.speech.loop import EventLog, LoopSettings, Recognizer, Voice, VoiceLoop, split_wake
 from assistant.speech.rescue import understood
@@ -147,13 +147,13 @@ def make_loop(app: App, options: SpeechOptions, events: EventLog, live_clock: Ca
 
 def listen_file(app: App, options: SpeechOptions, audio: Path, events_out: IO[str] | None) -> None:
     """Run the loop over a wav as if it came from the microphone, then stop."""
-    pcm = load_wav(audio).pcm
+    blocks = stream_wav(audio)  # read as the loop takes it, as a microphone would deliver it
     loop, close = make_loop(app, options, EventLog(events_out))
     loop.events.emit("listening", seconds_since_start=round(seconds_since_process_start(), 3))
     try:
         for reply in app.dialogue.greeting():
             loop.events.emit("greeting", text=reply.text)
-        loop.run(frames(pcm, pad=False))
+        loop.run(stream_frames(blocks))
     finally:
         close()
 
