@@ -47,3 +47,6 @@ def test_what_is_understood_comes_from_the_best_reading_then_the_guess_then_an_a
         == Understood("say that again", "alternative")
     assert understood(Transcript("check in for my flight", alternatives=("check in for my flights",)),
                       "check in for us", known) == Understood("", "")
+    # a guess that agrees but is no command the matcher knows is not worth answering
+    assert understood(Transcript("give us a relationship too"), "give us a relationship tip", set().__contains__) \
+        == Understood("", "")

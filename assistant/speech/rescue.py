@@ -84,14 +84,14 @@ def understood(free: Transcript, guess: str, understands: Callable[[str], bool])
     """What to act on when the grammar refused an utterance (`guess` is its nearest command) and an
     open engine heard it as `free`; `understands(words)` says whether the text matcher knows them.
 
-    In order: the open engine's best reading; the grammar's guess, when the two agree; the first
-    of the open engine's near-best alternatives that is understood. Otherwise nothing.
+    In order, the first that is understood: the open engine's best reading; the grammar's guess,
+    when the two agree; the open engine's near-best alternatives. Otherwise nothing.
     """
     heard = normalize(free.text, strip_courtesy=False)
     if heard and understands(heard):
         return Understood(heard, "free")
     nearest = normalize(guess, strip_courtesy=False)
-    if agree(nearest, heard):
+    if agree(nearest, heard) and understands(nearest):
         return Understood(nearest, "guess")
     for alternative in free.alternatives:
         words = normalize(alternative, strip_courtesy=False)
