@@ -50,15 +50,6 @@ def words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9' ]+", " ", text).replace("'", "").split()
 
 
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1]
-
-
 def engines() -> list[tuple[str, object]]:
     from assistant.dialogue.engine import HELP_TEXT
     from assistant.speech.recognizers import PocketsphinxFreeRecognizer, WhisperRecognizer
@@ -77,6 +68,8 @@ def engines() -> list[tuple[str, object]]:
 
 
 def main() -> int:
+    from rapidfuzz.distance import Levenshtein
+
     from assistant.speech.audio import load_wav
 
     if not TRANSCRIPTS.is_file() or not SOUNDS.is_dir():
@@ -96,7 +89,7 @@ def main() -> int:
             heard = engine.transcribe(pcm).text  # type: ignore[attr-defined]
             seconds.append(time.perf_counter() - started)
             ref, hyp = words(text), words(heard)
-            wrong = edit_distance(ref, hyp)
+            wrong = Levenshtein.distance(ref, hyp)  # word substitutions, insertions and deletions
             errors += wrong
             total += len(ref)
             if wrong:

@@ -160,8 +160,6 @@ def _stream_layout(path: Path) -> tuple[WavFormat, int, int, int] | None:
 
 def _stream_blocks(path: Path, fmt: WavFormat, width: int, offset: int, declared: int,
                    block_seconds: float) -> Iterator[bytes]:
-    import numpy as np
-
     frame_bytes = width * fmt.channels
     step = frame_bytes * max(1, round(block_seconds * fmt.rate))
     left = None if declared >= _STREAMING_SIZE else declared
@@ -176,12 +174,7 @@ def _stream_blocks(path: Path, fmt: WavFormat, width: int, offset: int, declared
             if not raw:
                 break
             got += len(raw)
-            if fmt.encoding == "pcm" and width == 2 and fmt.channels == 1:
-                yield raw
-                continue
-            samples = _decode_samples(raw, fmt.encoding, width)
-            mono = samples.reshape(-1, fmt.channels).mean(axis=1) if fmt.channels > 1 else samples
-            yield _to_pcm(np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0))
+            yield _mono_pcm(raw, fmt, width)
     if left:
         _LOG.warning("%s: the file is cut short; using the %.2f s of audio present", path,
                      got / frame_bytes / fmt.rate)
@@ -258,8 +251,6 @@ def resample(pcm: bytes, rate_in: int, rate_out: int) -> bytes:
 
 def decode_wav(data: bytes) -> WavAudio:
     """Parse wav bytes into mono 16-bit PCM at the file's own rate; raises AudioError with the reason."""
-    import numpy as np
-
     if not data:
         raise AudioError("the file is empty (0 bytes)")
     if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
@@ -295,13 +286,19 @@ def decode_wav(data: bytes) -> WavAudio:
             raise AudioError(f"the file is cut short: the header promises {declared // block} frames "
                              "but none are present")
         raise AudioError("the file holds no audio (0 frames)")
+    return WavAudio(_mono_pcm(payload[:usable], fmt, width), fmt.rate, fmt, truncated)
+
+
+def _mono_pcm(raw: bytes, fmt: WavFormat, width: int) -> bytes:
+    """Whole frames of `raw`, stored as `fmt` says, as mono 16-bit PCM at the same rate."""
+    import numpy as np
+
     if fmt.encoding == "pcm" and width == 2 and fmt.channels == 1:
         # already what everything downstream takes: no float copies (eight times the memory)
-        return WavAudio(bytes(payload[:usable]), fmt.rate, fmt, truncated)
-    samples = _decode_samples(payload[:usable], fmt.encoding, width)
+        return bytes(raw)
+    samples = _decode_samples(raw, fmt.encoding, width)
     mono = samples.reshape(-1, fmt.channels).mean(axis=1) if fmt.channels > 1 else samples
-    mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
-    return WavAudio(_to_pcm(mono), fmt.rate, fmt, truncated)
+    return _to_pcm(np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0))
 
 
 def _not_wav_reason(data: bytes) -> str:

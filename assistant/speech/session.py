@@ -5,6 +5,7 @@ The CLI calls these; tests call them too. Engines load once here, never at impor
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
@@ -236,8 +237,9 @@ class AudioParser:
             # grammar does not know: hear it again with an open vocabulary and let the text matcher,
             # which refuses rather than guesses, decide.
             free = self.free.transcribe(pcm)
-            chosen = understood(free, heard.guess, lambda words: self._recognize(words, now).intent != "unknown")
-            freer = self._recognize(chosen.words, now)
+            recognize = functools.cache(lambda words: self._recognize(words, now))  # chosen words: matched once
+            chosen = understood(free, heard.guess, lambda words: recognize(words).intent != "unknown")
+            freer = recognize(chosen.words)
             if freer.intent != "unknown" and (match.intent == "unknown" or freer.intent == "set_reminder"):
                 match = freer
         result = match.to_json()
